@@ -1,0 +1,5 @@
+"""Allows `python -m sandbox` as an alias of the `paysandbox` command."""
+
+from sandbox.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,100 @@
+"""Builds the ASGI app: one Connexion API per provider spec at `/<provider>`, the control
+API at `/_sandbox`, Swagger UI for each, and the providers' HTML pages (Flask)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from types import ModuleType
+from typing import Any, AsyncIterator, Callable
+
+import connexion
+from a2wsgi import WSGIMiddleware
+from connexion.exceptions import ProblemException
+from connexion.options import SwaggerUIOptions
+from connexion.resolver import Resolver
+from starlette.exceptions import HTTPException
+
+from sandbox import pages
+from sandbox.control import handlers as control_handlers
+from sandbox.errors import ApiError, make_error_handler
+from sandbox.journal import SandboxASGI
+from sandbox.lifecycle import LifecycleError
+from sandbox.resources import spec_path
+from sandbox.runtime import Runtime
+from sandbox.security import security_map
+from sandbox.validation import VALIDATORS
+
+log = logging.getLogger("paysandbox")
+
+CONTROL_PREFIX = "/_sandbox"
+
+
+def handler_resolver(module: ModuleType) -> Resolver:
+    """Maps an operationId to the function of that name in `module`; a missing handler
+    fails here, at start-up, not at the first request."""
+
+    def resolve(operation_id: str) -> Callable[..., Any]:
+        try:
+            return getattr(module, operation_id)
+        except AttributeError:
+            raise RuntimeError(
+                f"{module.__name__} has no handler for operationId {operation_id!r}"
+            ) from None
+
+    return Resolver(function_resolver=resolve)
+
+
+def _lifespan(runtime: Runtime) -> Callable[[Any], Any]:
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Any) -> AsyncIterator[None]:
+        task = asyncio.create_task(_ticker(runtime))
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    return lifespan
+
+
+async def _ticker(runtime: Runtime) -> None:
+    # While time runs, transitions fall due without any request arriving.
+    while True:
+        await asyncio.sleep(runtime.config.tick_seconds)
+        try:
+            runtime.tick()
+        except Exception:  # a failed tick must not stop time for good
+            log.exception("firing due transitions failed")
+
+
+def build_app(runtime: Runtime) -> SandboxASGI:
+    """The complete sandbox application for `runtime`."""
+    api = connexion.AsyncApp(
+        __name__,
+        lifespan=_lifespan(runtime),
+        swagger_ui_options=SwaggerUIOptions(swagger_ui=True),
+        validate_responses=runtime.config.validate_responses,
+        validator_map=VALIDATORS,
+    )
+    for name, provider in runtime.providers.items():
+        api.add_api(
+            spec_path(name),
+            base_path=f"/{name}",
+            name=name,
+            resolver=handler_resolver(provider.handlers),
+            security_map=security_map(provider.authenticate),
+        )
+    api.add_api(
+        spec_path("sandbox"),
+        base_path=CONTROL_PREFIX,
+        name="_sandbox",
+        resolver=handler_resolver(control_handlers),
+    )
+    handle = make_error_handler(runtime.providers)
+    for exc in (ApiError, LifecycleError, ProblemException, HTTPException, Exception):
+        api.add_error_handler(exc, handle)
+    html = WSGIMiddleware(pages.build_pages(runtime))
+    return SandboxASGI(runtime, api, html)

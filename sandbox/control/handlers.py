@@ -1,0 +1,124 @@
+"""Handlers of `specs/sandbox.yaml`; each operationId is a function here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sandbox.clock import iso_z
+from sandbox.errors import NOT_FOUND, ApiError
+from sandbox.runtime import Runtime, current
+from sandbox.store import Event, JournalEntry, Record
+
+
+def _clock(rt: Runtime) -> dict[str, Any]:
+    now = rt.clock.now_ms()
+    return {"now": iso_z(now), "now_ms": now, "start": iso_z(rt.clock.start_ms),
+            "frozen": rt.clock.frozen}
+
+
+def _entry(entry: JournalEntry) -> dict[str, Any]:
+    return {
+        "seq": entry.seq, "at": iso_z(entry.at), "provider": entry.provider,
+        "method": entry.method, "path": entry.path, "query": entry.query,
+        "status": entry.status, "duration_ms": entry.duration_ms,
+        "request_headers": entry.request_headers, "request_body": entry.request_body,
+        "response_headers": entry.response_headers, "response_body": entry.response_body,
+    }
+
+
+def _event(event: Event) -> dict[str, Any]:
+    return {"seq": event.seq, "name": event.name, "provider": event.provider,
+            "tenant": event.tenant, "kind": event.kind, "resource_id": event.resource_id,
+            "at": iso_z(event.at), "state": event.state, "data": event.data}
+
+
+def _resource(rt: Runtime, record: Record) -> dict[str, Any]:
+    lifecycle = rt.engine.has_machine(record.provider, record.kind)
+    return {
+        "provider": record.provider, "tenant": record.tenant, "kind": record.kind,
+        "id": record.id, "state": record.state, "version": record.version,
+        "created_at": iso_z(record.created_at),
+        "outcome": record.data.get("_outcome"),
+        "allowed_events": rt.engine.allowed(record) if lifecycle else [],
+        "scheduled": [{"at": iso_z(t.due_at), "event": t.action}
+                      for t in rt.store.timers_for(record.provider, record.id)],
+        "data": {k: v for k, v in record.data.items() if not k.startswith("_")},
+    }
+
+
+def _find(rt: Runtime, provider: str, resource_id: str) -> Record:
+    record = rt.store.find(provider, resource_id) if provider in rt.providers else None
+    if record is None:
+        raise ApiError(404, NOT_FOUND, f"No {provider} resource with id {resource_id!r}.")
+    return record
+
+
+async def reset() -> dict[str, Any]:
+    rt = current()
+    rt.reset()
+    return {"status": "reset", "clock": _clock(rt)}
+
+
+async def get_credentials() -> dict[str, Any]:
+    rt = current()
+    return {name: [t.to_dict() for t in tenants] for name, tenants in rt.tenants.items()}
+
+
+async def get_clock() -> dict[str, Any]:
+    return _clock(current())
+
+
+async def advance_clock(body: dict[str, Any]) -> dict[str, Any]:
+    rt = current()
+    fired = rt.advance(body["seconds"])
+    return {**_clock(rt), "fired": fired}
+
+
+async def freeze_clock() -> dict[str, Any]:
+    rt = current()
+    rt.clock.freeze(True)
+    rt.persist_clock()
+    return _clock(rt)
+
+
+async def resume_clock() -> dict[str, Any]:
+    rt = current()
+    rt.clock.freeze(False)
+    rt.persist_clock()
+    return _clock(rt)
+
+
+async def list_requests(provider: str | None = None, path: str | None = None,
+                        status: int | None = None, method: str | None = None,
+                        limit: int = 100) -> dict[str, Any]:
+    entries = current().store.journal(provider=provider, path=path, status=status,
+                                      method=method, limit=limit)
+    return {"data": [_entry(e) for e in entries]}
+
+
+async def clear_requests() -> tuple[None, int]:
+    current().store.journal_clear()
+    return None, 204
+
+
+async def list_events(provider: str | None = None, resource_id: str | None = None,
+                      after: int = 0, limit: int = 100) -> dict[str, Any]:
+    events = current().store.events(provider=provider, resource_id=resource_id,
+                                    after_seq=after, limit=limit)
+    return {"data": [_event(e) for e in events]}
+
+
+async def simulate(body: dict[str, Any]) -> dict[str, Any]:
+    rt = current()
+    record = _find(rt, body["provider"], body["resource_id"])
+    if not rt.engine.has_machine(record.provider, record.kind):
+        raise ApiError(409, "conflict", f"{record.kind} {record.id} has no lifecycle to drive.",
+                       details={"state": record.state, "allowed": []})
+    updated = rt.engine.apply(record.provider, record.tenant, record.kind, record.id,
+                              body["event"])
+    return _resource(rt, updated)
+
+
+async def get_resource(provider: str, resource_id: str) -> dict[str, Any]:
+    rt = current()
+    return _resource(rt, _find(rt, provider, resource_id))

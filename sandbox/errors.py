@@ -1,0 +1,144 @@
+"""One error family for everything answered to a client, and the app-wide handler that
+renders it in the shape of the provider whose prefix the request used."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import TYPE_CHECKING, Any, Callable
+
+from connexion.exceptions import ProblemException
+from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from starlette.exceptions import HTTPException
+
+from sandbox.lifecycle import IllegalTransition, NotFound
+
+if TYPE_CHECKING:
+    from sandbox.providers.base import Provider
+
+log = logging.getLogger("paysandbox")
+
+# Generic codes the core uses; a provider's renderer may translate them to its own.
+VALIDATION = "validation_error"
+UNAUTHORIZED = "unauthorized"
+FORBIDDEN = "forbidden"
+NOT_FOUND = "not_found"
+METHOD_NOT_ALLOWED = "method_not_allowed"
+UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+CONFLICT = "conflict"
+RATE_LIMITED = "rate_limited"
+INTERNAL = "internal_error"
+
+_CODE_BY_STATUS = {
+    400: VALIDATION, 401: UNAUTHORIZED, 403: FORBIDDEN, 404: NOT_FOUND,
+    405: METHOD_NOT_ALLOWED, 409: CONFLICT, 415: UNSUPPORTED_MEDIA_TYPE, 429: RATE_LIMITED,
+}
+# Connexion's wording for some problems, rephrased to say how to fix the request.
+_REPHRASED = {
+    "RequestBody is required": "A JSON request body is required.",
+    "Request body must not be empty": "A JSON request body is required.",
+}
+# Connexion ends a validation detail with " - 'field.path'".
+_FIELD_SUFFIX = re.compile(r" - '([^']*)'$")
+
+
+class ApiError(Exception):
+    """An error answered to the client: status, a stable code, a message that says how to
+    fix the request, and optionally the offending field."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        field: str | None = None,
+        headers: dict[str, str] | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+        self.headers = headers or {}
+        self.details = details or {}
+
+
+def from_exception(exc: Exception, auth_hint: str = "") -> ApiError:
+    """Translates any exception raised while serving a request into an ApiError."""
+    if isinstance(exc, ApiError):
+        return exc
+    if isinstance(exc, NotFound):
+        return ApiError(404, NOT_FOUND, f"No {exc.kind.replace('_', ' ')} with id {exc.id!r}.")
+    if isinstance(exc, IllegalTransition):
+        return ApiError(409, CONFLICT, str(exc), details={"allowed": exc.allowed,
+                                                        "state": exc.record.state})
+    if isinstance(exc, (ProblemException, HTTPException)):
+        status = getattr(exc, "status", None) or exc.status_code
+        detail = str(getattr(exc, "detail", "") or getattr(exc, "title", "") or "")
+        err = _from_problem(status, detail, auth_hint)
+        err.headers.update(getattr(exc, "headers", None) or {})  # e.g. Allow on a 405
+        return err
+    log.error("unexpected error while serving a request", exc_info=exc)
+    return ApiError(500, INTERNAL, "The sandbox failed unexpectedly; see its log.")
+
+
+def _from_problem(status: int, detail: str, auth_hint: str) -> ApiError:
+    code = _CODE_BY_STATUS.get(status, INTERNAL if status >= 500 else VALIDATION)
+    detail = _REPHRASED.get(detail, detail)
+    field = None
+    found = _FIELD_SUFFIX.search(detail)
+    if found:
+        field = found.group(1) or None
+        detail = detail[: found.start()]
+        if field:
+            detail = f"{field}: {detail}"
+    if status == 401:
+        detail = f"{detail.rstrip('.')}. {auth_hint}".strip()
+    elif status == 404 and detail in ("", "Not Found"):
+        detail = "No such endpoint. Check the path against the API reference."
+    elif status == 405:
+        detail = "This endpoint does not support that HTTP method."
+    return ApiError(status, code, detail or "The request could not be processed.", field=field)
+
+
+def render_control_error(err: ApiError) -> tuple[dict[str, Any], int]:
+    """The control API's own error shape."""
+    body: dict[str, Any] = {"error": {"code": err.code, "message": err.message}}
+    if err.field:
+        body["error"]["field"] = err.field
+    if err.details:
+        body["error"].update(err.details)
+    return body, err.status
+
+
+def json_response(body: Any, status: int, headers: dict[str, str] | None = None) -> ConnexionResponse:
+    """A JSON response for error handlers."""
+    return ConnexionResponse(
+        status_code=status,
+        mimetype="application/json",
+        content_type="application/json",
+        body=json.dumps(body).encode(),
+        headers=headers or {},
+    )
+
+
+def make_error_handler(
+    providers: dict[str, "Provider"],
+) -> Callable[[ConnexionRequest, Exception], ConnexionResponse]:
+    """The one handler registered for every exception: picks the provider from the first
+    path segment so no generic problem+json leaks out under a provider's prefix."""
+
+    def handle(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+        segment = request.url.path.lstrip("/").split("/", 1)[0]
+        provider = providers.get(segment)
+        err = from_exception(exc, provider.auth_hint if provider else "")
+        if provider is None:
+            body, status = render_control_error(err)
+        else:
+            body, status = provider.render_error(err)
+        return json_response(body, status, err.headers)
+
+    return handle

@@ -1,0 +1,45 @@
+"""Seeded, restart-safe identifiers and per-resource random sources.
+
+Every id is a hash of (seed, namespace, n) where n comes from a counter kept in the state
+store, so the same seed and the same sequence of requests give the same ids, and a restart
+with a database file continues the sequence instead of repeating it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import string
+from typing import Callable
+
+HEX = "0123456789abcdef"
+DIGITS = string.digits
+ALNUM = string.digits + string.ascii_letters
+
+
+class IdGenerator:
+    """Deterministic id source; `next_number` is the store's counter for a namespace."""
+
+    def __init__(self, seed: int, next_number: Callable[[str], int]) -> None:
+        self.seed = seed
+        self._next_number = next_number
+
+    def number(self, namespace: str) -> int:
+        """The next value of a plain counter (1, 2, 3, …) for integer ids."""
+        return self._next_number(namespace)
+
+    def new(self, prefix: str, length: int = 16, alphabet: str = HEX) -> str:
+        """A fresh id such as `pay_3f9a1c2b7d4e8a10` (prefix + `length` characters)."""
+        n = self._next_number(prefix)
+        return prefix + self.token(f"{prefix}:{n}", length, alphabet)
+
+    def token(self, name: str, length: int = 16, alphabet: str = HEX) -> str:
+        """A stable pseudo-random string for `name` under this seed."""
+        rng = self.rng(name)
+        return "".join(rng.choice(alphabet) for _ in range(length))
+
+    def rng(self, name: str) -> random.Random:
+        """A random source fixed by (seed, name): the same name always draws the same values,
+        so data derived from a resource id (a UTR, a payer name) is reproducible."""
+        digest = hashlib.blake2b(f"{self.seed}:{name}".encode(), digest_size=8).digest()
+        return random.Random(int.from_bytes(digest, "big"))

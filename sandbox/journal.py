@@ -1,0 +1,106 @@
+"""The outermost ASGI layer: binds the runtime, fires due timers, routes human-facing
+pages to Flask and everything else to Connexion, and records each exchange in the journal."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from sandbox.runtime import Runtime, bind, unbind
+from sandbox.store import JournalEntry
+
+BODY_LIMIT = 16_384  # bytes of each body kept in the journal
+PAGES_SEGMENT = "hosted"  # /<provider>/hosted/... is served by the pages app
+_UNRECORDED = ("/_sandbox/requests",)  # reading the journal does not change it
+
+
+def _text(chunks: list[bytes]) -> str:
+    body = b"".join(chunks)
+    suffix = "…" if len(body) > BODY_LIMIT else ""
+    return body[:BODY_LIMIT].decode("utf-8", "replace") + suffix
+
+
+def _headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    return {k.decode("latin-1"): v.decode("latin-1") for k, v in raw}
+
+
+class SandboxASGI:
+    """The ASGI application served by uvicorn."""
+
+    def __init__(self, runtime: Runtime, api: ASGIApp, pages: ASGIApp) -> None:
+        self.runtime = runtime
+        self.api = api
+        self.pages = pages
+
+    def _target(self, path: str) -> ASGIApp:
+        if path == "/":
+            return self.pages
+        parts = path.split("/", 3)
+        if len(parts) > 2 and parts[2] == PAGES_SEGMENT and parts[1] in self.runtime.providers:
+            return self.pages
+        return self.api
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.api(scope, receive, send)
+            return
+        token = bind(self.runtime)
+        try:
+            self.runtime.tick()
+            target = self._target(scope["path"])
+            if scope["path"].startswith(_UNRECORDED):
+                await target(scope, receive, send)
+            else:
+                await self._recorded(target, scope, receive, send)
+        finally:
+            unbind(token)
+
+    async def _recorded(self, target: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        request_body: list[bytes] = []
+        response_body: list[bytes] = []
+        response: dict[str, Any] = {"status": 500, "headers": []}
+        kept = [0, 0]
+
+        async def receive_recorded() -> Message:
+            message = await receive()
+            if message["type"] == "http.request" and kept[0] <= BODY_LIMIT:
+                chunk = message.get("body", b"")
+                request_body.append(chunk)
+                kept[0] += len(chunk)
+            return message
+
+        async def send_recorded(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                response["status"] = message["status"]
+                response["headers"] = message.get("headers", [])
+            elif message["type"] == "http.response.body" and kept[1] <= BODY_LIMIT:
+                chunk = message.get("body", b"")
+                response_body.append(chunk)
+                kept[1] += len(chunk)
+            await send(message)
+
+        try:
+            await target(scope, receive_recorded, send_recorded)
+        finally:
+            path = scope["path"]
+            segment = path.lstrip("/").split("/", 1)[0]
+            self.runtime.store.journal_append(
+                JournalEntry(
+                    at=self.runtime.clock.now_ms(),
+                    provider=segment if segment in self.runtime.providers
+                    or segment == "_sandbox" else "",
+                    method=scope["method"],
+                    path=path,
+                    query=scope.get("query_string", b"").decode("latin-1"),
+                    status=response["status"],
+                    duration_ms=round((time.perf_counter() - started) * 1000, 3),
+                    request_headers=_headers(scope.get("headers", [])),
+                    request_body=_text(request_body),
+                    response_headers=_headers(response["headers"]),
+                    response_body=_text(response_body),
+                ),
+                keep=self.runtime.config.journal_size,
+            )

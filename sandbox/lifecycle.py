@@ -1,0 +1,368 @@
+"""The lifecycle engine: state machines as data, enforced by compare-and-set.
+
+A provider describes its machines in `lifecycle.yaml` next to its code:
+
+    upi_collect:                      # machine name = stored record kind
+      initial: pending
+      terminal: [completed, failed, expired, cancelled]
+      transitions:
+        complete: {from: [pending, processing], to: completed,
+                   event: PaymentCompleted, effect: payment_completed}
+      outcomes:                       # chosen once at creation; first match wins
+        - {when: {remitter_vpa_handle: success@upi}, outcome: success}
+        - {outcome: no_payer}
+      timers:                         # scheduled at creation, per outcome ("always": all)
+        success: [{after: 10s, do: process}, {after: 30s, do: complete}]
+        always: [{at: expires_at, do: expire}]   # `at` names a data field holding epoch ms
+
+Timers that are no longer legal when they fall due (a payment already completed cannot
+expire) are dropped. Effects are provider functions, named in the data, that compute the
+data changes a transition makes (stamping `completed_at`, drawing a UTR…).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import yaml
+
+from sandbox.clock import Clock
+from sandbox.ids import IdGenerator
+from sandbox.matching import matches, validate_condition
+from sandbox.store import Event, Record, Store, Timer
+
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h|d)$")
+_UNIT_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
+
+
+def parse_duration(value: str | int | float) -> int:
+    """`"90s"`, `"5m"`, `"1.5h"` or a number of seconds → milliseconds."""
+    if isinstance(value, bool):
+        raise ValueError(f"not a duration: {value!r}")
+    if isinstance(value, (int, float)):
+        return round(value * 1000)
+    found = _DURATION.match(str(value).strip())
+    if not found:
+        raise ValueError(f"not a duration: {value!r} (use e.g. 500ms, 30s, 5m, 2h, 1d)")
+    return round(float(found.group(1)) * _UNIT_MS[found.group(2)])
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A named, legal move between states."""
+
+    name: str
+    sources: frozenset[str]
+    target: str
+    event: str | None = None
+    effect: str | None = None
+
+
+@dataclass(frozen=True)
+class TimerRule:
+    """`do` a transition `after` a delay from creation, or `at` a data field's instant."""
+
+    action: str
+    after_ms: int | None = None
+    at_field: str | None = None
+
+
+@dataclass(frozen=True)
+class OutcomeRule:
+    """Selects an outcome for a new resource whose data matches `when`."""
+
+    outcome: str
+    when: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Machine:
+    """One state machine definition."""
+
+    name: str
+    initial: str
+    terminal: frozenset[str]
+    transitions: Mapping[str, Transition]
+    outcomes: tuple[OutcomeRule, ...] = ()
+    timers: Mapping[str, tuple[TimerRule, ...]] = field(default_factory=dict)
+    created_event: str | None = None
+
+    @property
+    def states(self) -> frozenset[str]:
+        """Every state the machine can be in."""
+        found = {self.initial, *self.terminal}
+        for transition in self.transitions.values():
+            found |= transition.sources | {transition.target}
+        return frozenset(found)
+
+    def allowed_from(self, state: str) -> list[str]:
+        """Names of the transitions legal from `state`, in definition order."""
+        return [t.name for t in self.transitions.values() if state in t.sources]
+
+    def outcome_for(self, data: Mapping[str, Any]) -> str | None:
+        """The first outcome whose condition matches the new resource's data."""
+        for rule in self.outcomes:
+            if matches(rule.when, data):
+                return rule.outcome
+        return None
+
+    def timers_for(self, outcome: str | None) -> tuple[TimerRule, ...]:
+        """Timer rules for an outcome, plus the ones that always apply."""
+        return tuple(self.timers.get("always", ())) + (
+            tuple(self.timers.get(outcome, ())) if outcome else ()
+        )
+
+
+class LifecycleError(Exception):
+    """Base of lifecycle failures; provider error renderers translate these."""
+
+
+class NotFound(LifecycleError):
+    """The resource does not exist for this tenant."""
+
+    def __init__(self, kind: str, id: str) -> None:
+        super().__init__(f"{kind} {id!r} not found")
+        self.kind, self.id = kind, id
+
+
+class IllegalTransition(LifecycleError):
+    """The transition is not allowed from the resource's current state."""
+
+    def __init__(self, record: Record, action: str, allowed: list[str]) -> None:
+        listed = ", ".join(allowed) if allowed else "none (the state is final)"
+        super().__init__(
+            f"cannot {action} {record.id}: it is {record.state}; allowed from "
+            f"{record.state}: {listed}"
+        )
+        self.record, self.action, self.allowed = record, action, allowed
+
+
+def load_machines(path: Path) -> dict[str, Machine]:
+    """Reads a provider's lifecycle YAML into machine definitions (validated)."""
+    raw = yaml.safe_load(path.read_text()) or {}
+    return {name: machine_from_dict(name, spec) for name, spec in raw.items()}
+
+
+def machine_from_dict(name: str, spec: Mapping[str, Any]) -> Machine:
+    """Builds and checks one machine from its YAML mapping."""
+    transitions = {
+        tname: Transition(
+            name=tname,
+            sources=frozenset(t["from"]),
+            target=t["to"],
+            event=t.get("event"),
+            effect=t.get("effect"),
+        )
+        for tname, t in (spec.get("transitions") or {}).items()
+    }
+    outcomes = tuple(
+        OutcomeRule(outcome=o["outcome"], when=o.get("when") or {})
+        for o in spec.get("outcomes") or ()
+    )
+    for rule in outcomes:
+        validate_condition(rule.when)
+    timers = {
+        outcome: tuple(_timer_rule(t) for t in rules)
+        for outcome, rules in (spec.get("timers") or {}).items()
+    }
+    for rules in timers.values():
+        for rule in rules:
+            if rule.action not in transitions:
+                raise ValueError(f"{name}: timer uses unknown transition {rule.action!r}")
+    return Machine(
+        name=name,
+        initial=spec["initial"],
+        terminal=frozenset(spec.get("terminal") or ()),
+        transitions=transitions,
+        outcomes=outcomes,
+        timers=timers,
+        created_event=spec.get("created_event"),
+    )
+
+
+def _timer_rule(raw: Mapping[str, Any]) -> TimerRule:
+    if "at" in raw:
+        return TimerRule(action=raw["do"], at_field=raw["at"])
+    return TimerRule(action=raw["do"], after_ms=parse_duration(raw["after"]))
+
+
+@dataclass(frozen=True)
+class EffectContext:
+    """What an effect may use: the instant of the transition and the seeded id source."""
+
+    at: int
+    ids: IdGenerator
+
+
+Effect = Callable[[Record, EffectContext], dict[str, Any]]
+"""(record, context) → data fields to change when a transition applies."""
+
+
+class Engine:
+    """Creates resources, applies transitions atomically, fires due timers."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        ids: IdGenerator,
+        machines: Mapping[str, Mapping[str, Machine]],
+        effects: Mapping[str, Mapping[str, Effect]],
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.ids = ids
+        self._defaults = {p: dict(m) for p, m in machines.items()}
+        self._overrides: dict[str, dict[str, Machine]] = {}
+        self.effects = effects
+
+    # -- definitions ------------------------------------------------------------------
+
+    def machine(self, provider: str, kind: str) -> Machine:
+        """The active definition (a scenario override, else the provider's default)."""
+        override = self._overrides.get(provider, {}).get(kind)
+        return override or self._defaults[provider][kind]
+
+    def default_machine(self, provider: str, kind: str) -> Machine:
+        """The provider's own definition, ignoring overrides."""
+        return self._defaults[provider][kind]
+
+    def override(self, provider: str, machine: Machine) -> None:
+        """Makes `machine` govern resources of its kind created from now on."""
+        self._overrides.setdefault(provider, {})[machine.name] = machine
+
+    def clear_overrides(self) -> None:
+        """Back to every provider's default machines."""
+        self._overrides.clear()
+
+    def has_machine(self, provider: str, kind: str) -> bool:
+        """True if the provider defines a machine for this record kind."""
+        return kind in self._defaults.get(provider, {})
+
+    # -- creation ---------------------------------------------------------------------
+
+    def create(
+        self,
+        provider: str,
+        tenant: str,
+        kind: str,
+        id: str,
+        data: dict[str, Any],
+        *,
+        ref: str | None = None,
+        parent: str | None = None,
+        created_at: int | None = None,
+        state: str | None = None,
+        outcome: str | None = None,
+    ) -> Record:
+        """Stores a new resource in its machine's initial state (or `state`, for seeded
+        history), picks its outcome and schedules its timers, all in one transaction.
+        Raises DuplicateRef when `ref` is taken."""
+        machine = self.machine(provider, kind)
+        created = self.clock.now_ms() if created_at is None else created_at
+        chosen = outcome or machine.outcome_for(data)
+        record = Record(
+            provider=provider, tenant=tenant, kind=kind, id=id,
+            state=state or machine.initial,
+            data={**data, "_outcome": chosen} if chosen else dict(data),
+            created_at=created, ref=ref, parent=parent,
+        )
+        with self.store.transaction():
+            self.store.insert(record)
+            if record.state not in machine.terminal:
+                for rule in machine.timers_for(chosen):
+                    due = self._due(rule, record)
+                    if due is not None:
+                        self.store.schedule(Timer(due, provider, tenant, kind, id, rule.action))
+            if machine.created_event and state is None:
+                self._emit(machine.created_event, record, created)
+        return record
+
+    @staticmethod
+    def _due(rule: TimerRule, record: Record) -> int | None:
+        if rule.at_field is not None:
+            value = record.data.get(rule.at_field)
+            return int(value) if isinstance(value, (int, float)) else None
+        return record.created_at + (rule.after_ms or 0)
+
+    # -- transitions ------------------------------------------------------------------
+
+    def apply(
+        self,
+        provider: str,
+        tenant: str,
+        kind: str,
+        id: str,
+        action: str,
+        *,
+        at: int | None = None,
+        changes: Mapping[str, Any] | None = None,
+    ) -> Record:
+        """Applies a named transition now (or at `at`, for timers). Exactly one of several
+        concurrent callers can move a resource out of a state; the others see the new state
+        and get IllegalTransition if the move is no longer legal."""
+        when = self.clock.now_ms() if at is None else at
+        while True:
+            record = self.store.get(provider, tenant, kind, id)
+            if record is None:
+                raise NotFound(kind, id)
+            updated = self._try(record, action, when, changes)
+            if updated is not None:
+                return updated
+
+    def _try(
+        self, record: Record, action: str, when: int, changes: Mapping[str, Any] | None
+    ) -> Record | None:
+        machine = self.machine(record.provider, record.kind)
+        transition = machine.transitions.get(action)
+        if transition is None or record.state not in transition.sources:
+            raise IllegalTransition(record, action, machine.allowed_from(record.state))
+        data = dict(record.data)
+        if transition.effect:
+            effect = self.effects[record.provider][transition.effect]
+            data.update(effect(record, EffectContext(at=when, ids=self.ids)))
+        if changes:
+            data.update(changes)
+        with self.store.transaction():
+            updated = self.store.compare_and_set(record, transition.target, data)
+            if updated is not None and transition.event:
+                self._emit(transition.event, updated, when)
+        return updated
+
+    def _emit(self, name: str, record: Record, at: int) -> None:
+        self.store.append_event(Event(
+            name=name, provider=record.provider, tenant=record.tenant, kind=record.kind,
+            resource_id=record.id, at=at, state=record.state,
+            data={k: v for k, v in record.data.items() if not k.startswith("_")},
+        ))
+
+    def allowed(self, record: Record) -> list[str]:
+        """Transitions legal from the record's current state."""
+        return self.machine(record.provider, record.kind).allowed_from(record.state)
+
+    # -- time -------------------------------------------------------------------------
+
+    def fire_due(self, now: int | None = None) -> int:
+        """Fires every timer due by `now`, earliest first, each at its own due instant
+        (so a payment completed during a one-hour clock advance says when it completed).
+        Returns how many transitions applied."""
+        limit = self.clock.now_ms() if now is None else now
+        applied = 0
+        while True:
+            batch = self.store.due_timers(limit)
+            if not batch:
+                return applied
+            for timer in batch:
+                # Claim and transition commit together, so a crash cannot lose the timer.
+                with self.store.transaction():
+                    if not self.store.claim_timer(timer):
+                        continue  # another worker fired it
+                    try:
+                        self.apply(timer.provider, timer.tenant, timer.kind,
+                                   timer.resource_id, timer.action, at=timer.due_at)
+                        applied += 1
+                    except (IllegalTransition, NotFound):
+                        pass  # overtaken by another transition: nothing to do

@@ -1,0 +1,71 @@
+"""What a provider folder hands to the core: one `Provider` value."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Callable, Mapping
+
+from sandbox.errors import ApiError
+from sandbox.lifecycle import Effect
+
+if TYPE_CHECKING:
+    import flask
+
+    from sandbox.runtime import Runtime
+
+
+@dataclass(frozen=True)
+class Tenant:
+    """One merchant / vendor / account holder of a provider.
+
+    `credentials` are what `GET /_sandbox/credentials` shows and auth checks compare;
+    `profile` holds the rest of the tenant's fixed facts (account ids, business name)."""
+
+    id: str
+    name: str
+    credentials: Mapping[str, Any]
+    profile: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> "Tenant":
+        """Builds a tenant from configuration."""
+        missing = {"id", "name", "credentials"} - set(raw)
+        if missing:
+            raise ValueError(f"tenant configuration lacks {', '.join(sorted(missing))}")
+        return cls(id=str(raw["id"]), name=str(raw["name"]),
+                   credentials=dict(raw["credentials"]), profile=dict(raw.get("profile") or {}))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The configuration form (also what the credentials endpoint lists)."""
+        return {"id": self.id, "name": self.name, "credentials": dict(self.credentials),
+                "profile": dict(self.profile)}
+
+
+Authenticator = Callable[[Mapping[str, Any]], "Callable[..., Any] | None"]
+"""Given a security scheme from the spec, the function Connexion should call to verify it.
+The function returns token info (a dict with at least `tenant`), or raises ApiError."""
+
+ErrorRenderer = Callable[[ApiError], "tuple[Any, int]"]
+"""ApiError → (body, status) in the provider's own error shape."""
+
+Seeder = Callable[["Runtime", Tenant], None]
+"""Fills one tenant with its seeded start state."""
+
+
+@dataclass(frozen=True)
+class Provider:
+    """Everything one provider owns, declared in its folder's `__init__.py`."""
+
+    name: str  # URL prefix and spec file stem
+    title: str
+    handlers: ModuleType  # operationId → coroutine function of that name
+    authenticate: Authenticator
+    render_error: ErrorRenderer
+    default_tenants: tuple[Tenant, ...]
+    seed: Seeder
+    auth_hint: str = ""  # appended to 401 messages: how to authenticate
+    lifecycle: Path | None = None  # lifecycle.yaml
+    effects: Mapping[str, Effect] = field(default_factory=dict)
+    pages: "Callable[[], flask.Blueprint] | None" = None  # human-facing HTML pages

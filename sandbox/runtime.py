@@ -1,0 +1,148 @@
+"""The runtime: one sandbox's store, clock, ids, lifecycle engine, tenants and providers."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from contextvars import ContextVar
+from dataclasses import asdict
+from typing import Any
+
+from faker import Faker
+
+from sandbox.clock import Clock, ClockState, parse_instant
+from sandbox.config import SandboxConfig
+from sandbox.errors import ApiError
+from sandbox.ids import IdGenerator
+from sandbox.lifecycle import Engine, load_machines
+from sandbox.providers import load_providers
+from sandbox.providers.base import Provider, Tenant
+from sandbox.store import SQLiteStore, Store
+
+_current: ContextVar["Runtime"] = ContextVar("paysandbox_runtime")
+
+_CLOCK_KEY = "clock"
+_SEEDED_KEY = "seeded"
+
+
+def current() -> "Runtime":
+    """The runtime serving the current request (set by the app for every request)."""
+    return _current.get()
+
+
+def bind(runtime: "Runtime") -> Any:
+    """Makes `runtime` current for this context; returns a token for `unbind`."""
+    return _current.set(runtime)
+
+
+def unbind(token: Any) -> None:
+    """Restores the previous current runtime."""
+    _current.reset(token)
+
+
+class Runtime:
+    """Owns the state of one sandbox instance; the app, the CLI and tests share it."""
+
+    def __init__(self, config: SandboxConfig | None = None, store: Store | None = None) -> None:
+        self.config = config or SandboxConfig()
+        self.providers: dict[str, Provider] = load_providers(self.config.providers)
+        self.tenants: dict[str, tuple[Tenant, ...]] = {
+            name: self._configured_tenants(provider) for name, provider in self.providers.items()
+        }
+        self.store: Store = store or SQLiteStore(self.config.db)
+        start = None if self.config.clock_start is None else parse_instant(self.config.clock_start)
+        self.clock = Clock(start_ms=start, frozen=self.config.clock_frozen)
+        self.ids = IdGenerator(self.config.seed, self.store.next_number)
+        self.engine = Engine(
+            self.store, self.clock, self.ids,
+            machines={n: load_machines(p.lifecycle) for n, p in self.providers.items() if p.lifecycle},
+            effects={n: p.effects for n, p in self.providers.items()},
+        )
+        self._faker = Faker("en_IN")
+        self._tick_lock = threading.Lock()
+        self._open()
+
+    # -- start-up and reset -----------------------------------------------------------
+
+    def _configured_tenants(self, provider: Provider) -> tuple[Tenant, ...]:
+        configured = self.config.tenants.get(provider.name)
+        if configured is None:
+            return provider.default_tenants
+        return tuple(Tenant.from_dict(raw) for raw in configured)
+
+    def _open(self) -> None:
+        saved = self.store.get_meta(_CLOCK_KEY)
+        if saved is not None:
+            # A database file from an earlier run: resume its clock and keep its state.
+            self.clock.restore(ClockState(**saved))
+        if not self.store.get_meta(_SEEDED_KEY):
+            self._seed()
+
+    def _seed(self) -> None:
+        with self.store.transaction():
+            for name, provider in self.providers.items():
+                for tenant in self.tenants[name]:
+                    provider.seed(self, tenant)
+            self.store.set_meta(_SEEDED_KEY, True)
+            self.persist_clock()
+
+    def reset(self) -> None:
+        """Back to the seeded start state: data, counters, timers and the clock."""
+        with self.store.transaction():
+            self.store.wipe()
+            self.engine.clear_overrides()
+            self.clock.reset()
+            self._seed()
+
+    def persist_clock(self) -> None:
+        """Saves the clock so a restart (or another worker) continues from it."""
+        self.store.set_meta(_CLOCK_KEY, asdict(self.clock.state))
+
+    def close(self) -> None:
+        """Releases the store."""
+        self.store.close()
+
+    # -- time -------------------------------------------------------------------------
+
+    def tick(self) -> int:
+        """Fires every transition that has fallen due; cheap when none has."""
+        due = self.store.next_due()
+        if due is None or due > self.clock.now_ms():
+            return 0
+        with self._tick_lock:
+            return self.engine.fire_due()
+
+    def advance(self, seconds: float) -> int:
+        """Moves the clock forward and fires what fell due, in order."""
+        self.clock.advance(seconds)
+        self.persist_clock()
+        return self.tick()
+
+    # -- lookups used by handlers -----------------------------------------------------
+
+    def tenant(self, provider: str, tenant_id: str) -> Tenant:
+        """A configured tenant by id."""
+        for tenant in self.tenants[provider]:
+            if tenant.id == tenant_id:
+                return tenant
+        raise KeyError(f"{provider} has no tenant {tenant_id!r}")
+
+    def faker(self, *scope: str) -> Faker:
+        """The shared Faker (Indian locale), re-seeded for `scope` so each provider and
+        tenant draws the same data whatever else is registered."""
+        digest = hashlib.blake2b(":".join((str(self.config.seed), *scope)).encode(),
+                                 digest_size=8).digest()
+        self._faker.seed_instance(int.from_bytes(digest, "big"))
+        return self._faker
+
+    def public_url(self, base_url: str) -> str:
+        """The base URL for links handed to clients (payment pages, callbacks)."""
+        return (self.config.public_url or base_url).rstrip("/")
+
+    def require(self, provider: str, tenant: str, kind: str, id: str,
+                not_found: ApiError) -> Any:
+        """The tenant's record or the provider's not-found error (foreign ids included)."""
+        record = self.store.get(provider, tenant, kind, id)
+        if record is None:
+            raise not_found
+        return record

@@ -1,0 +1,100 @@
+"""Running the sandbox: `Sandbox` starts a real server in-process (tests, scripts), and
+`serve` runs it in the foreground (the CLI)."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+import uvicorn
+
+from sandbox.app import build_app
+from sandbox.config import SandboxConfig
+from sandbox.runtime import Runtime
+
+if TYPE_CHECKING:
+    import httpx
+
+
+class Sandbox:
+    """A sandbox server on a free loopback port, in a background thread.
+
+        with Sandbox() as sb:
+            requests.get(sb.url + "/zwitch/v1/payments", headers=...)
+    """
+
+    def __init__(self, config: SandboxConfig | None = None, **options: Any) -> None:
+        base = config or SandboxConfig()
+        # A free port unless one is asked for, so parallel test runs never collide.
+        self.config = replace(base, **{"port": 0, **options})
+        self.runtime: Runtime | None = None
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self.url = ""
+
+    def start(self) -> "Sandbox":
+        """Builds the runtime and app and waits until the server accepts connections."""
+        self.runtime = Runtime(self.config)
+        app = build_app(self.runtime)
+        server = uvicorn.Server(uvicorn.Config(
+            app, host=self.config.host, port=self.config.port, log_level="warning",
+            lifespan="on", access_log=False,
+        ))
+        self._server = server
+        self._thread = threading.Thread(target=server.run, name="paysandbox", daemon=True)
+        self._thread.start()
+        while not server.started:
+            if not self._thread.is_alive():
+                raise RuntimeError("the sandbox server failed to start; see the log above")
+            self._thread.join(0.01)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        self.url = f"http://{self.config.host}:{port}"
+        return self
+
+    def stop(self) -> None:
+        """Stops the server and closes the store."""
+        if self._server is not None and self._thread is not None:
+            self._server.should_exit = True
+            self._thread.join(10)
+        if self.runtime is not None:
+            self.runtime.close()
+        self._server = self._thread = None
+
+    def __enter__(self) -> "Sandbox":
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+    # -- conveniences for tests and scripts -------------------------------------------
+
+    def provider_url(self, provider: str) -> str:
+        """Base URL a client of `provider` should use."""
+        return f"{self.url}/{provider}"
+
+    def client(self, **kwargs: Any) -> "httpx.Client":
+        """An httpx client with this sandbox as base URL."""
+        import httpx  # a Connexion dependency; imported here to keep start-up light
+
+        return httpx.Client(base_url=self.url, **kwargs)
+
+    def reset(self) -> None:
+        """Back to the seeded start state."""
+        assert self.runtime is not None
+        self.runtime.reset()
+
+    def advance(self, seconds: float) -> int:
+        """Moves the clock forward; returns how many transitions fired."""
+        assert self.runtime is not None
+        return self.runtime.advance(seconds)
+
+
+def serve(config: SandboxConfig) -> None:
+    """Runs the sandbox in the foreground until interrupted."""
+    runtime = Runtime(config)
+    try:
+        uvicorn.run(build_app(runtime), host=config.host, port=config.port,
+                    log_level="info", access_log=False)
+    finally:
+        runtime.close()

@@ -1,0 +1,505 @@
+"""The state store: one small interface, with SQLite (stdlib) as the embedded backend.
+
+Every resource row is scoped by (provider, tenant), so a foreign id is simply absent.
+State changes are compare-and-set on a version number, which is what guarantees that two
+concurrent captures (or completes) of one resource cannot both win.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Iterator, Protocol
+
+# Offsets beyond this are treated as "past the end": SQLite integers are 64-bit.
+MAX_OFFSET = 2**62
+
+
+@dataclass(frozen=True)
+class Record:
+    """One stored resource: a payment, a token, an order…"""
+
+    provider: str
+    tenant: str
+    kind: str
+    id: str
+    state: str
+    data: dict[str, Any]
+    created_at: int  # sandbox epoch ms
+    version: int = 1
+    ref: str | None = None  # business key that must be unique per tenant (idempotency)
+    parent: str | None = None  # grouping key used by list filters (an account, an order)
+
+    def evolve(self, **changes: Any) -> "Record":
+        """A copy with some fields replaced."""
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class Timer:
+    """A transition scheduled for a resource at a sandbox instant."""
+
+    due_at: int
+    provider: str
+    tenant: str
+    kind: str
+    resource_id: str
+    action: str
+    seq: int = 0
+
+
+@dataclass(frozen=True)
+class Event:
+    """A past-tense fact emitted by a transition (`PaymentCompleted`), written in the same
+    transaction as the change; webhooks, the journal and scenario waits read these."""
+
+    name: str
+    provider: str
+    tenant: str
+    kind: str
+    resource_id: str
+    at: int
+    state: str
+    data: dict[str, Any]
+    seq: int = 0
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a listing plus the number of rows matching the filters."""
+
+    records: list[Record]
+    total: int
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """One request and its response, as recorded by the journal."""
+
+    at: int
+    provider: str
+    method: str
+    path: str
+    query: str
+    status: int
+    duration_ms: float
+    request_headers: dict[str, str] = field(default_factory=dict)
+    request_body: str = ""
+    response_headers: dict[str, str] = field(default_factory=dict)
+    response_body: str = ""
+    seq: int = 0
+
+
+class DuplicateRef(Exception):
+    """Raised by `insert` when a record's `ref` is already taken for the tenant."""
+
+    def __init__(self, existing: Record) -> None:
+        super().__init__(f"{existing.kind} with reference {existing.ref!r} exists")
+        self.existing = existing
+
+
+class Store(Protocol):
+    """What the rest of the sandbox may ask of a state store."""
+
+    def transaction(self) -> Any: ...
+    def insert(self, record: Record) -> None: ...
+    def get(self, provider: str, tenant: str, kind: str, id: str) -> Record | None: ...
+    def find(self, provider: str, id: str) -> Record | None: ...
+    def get_by_ref(self, provider: str, tenant: str, kind: str, ref: str) -> Record | None: ...
+    def compare_and_set(self, record: Record, state: str, data: dict[str, Any]) -> Record | None: ...
+    def query(
+        self, provider: str, tenant: str, kind: str, *, state: str | None = None,
+        parent: str | None = None, created_from: int | None = None,
+        created_to: int | None = None, limit: int = 20, offset: int = 0,
+    ) -> Page: ...
+    def schedule(self, timer: Timer) -> None: ...
+    def next_due(self) -> int | None: ...
+    def due_timers(self, now: int, limit: int = 100) -> list[Timer]: ...
+    def claim_timer(self, timer: Timer) -> bool: ...
+    def timers_for(self, provider: str, resource_id: str) -> list[Timer]: ...
+    def append_event(self, event: Event) -> None: ...
+    def events(self, *, provider: str | None = None, resource_id: str | None = None,
+               after_seq: int = 0, limit: int = 100) -> list[Event]: ...
+    def next_number(self, namespace: str) -> int: ...
+    def get_meta(self, key: str) -> Any: ...
+    def set_meta(self, key: str, value: Any) -> None: ...
+    def journal_append(self, entry: JournalEntry, keep: int) -> None: ...
+    def journal(self, *, provider: str | None = None, path: str | None = None,
+                status: int | None = None, method: str | None = None,
+                limit: int = 100) -> list[JournalEntry]: ...
+    def journal_clear(self) -> None: ...
+    def wipe(self) -> None: ...
+    def close(self) -> None: ...
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS resources (
+    provider TEXT NOT NULL, tenant TEXT NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL,
+    state TEXT NOT NULL, version INTEGER NOT NULL, created_at INTEGER NOT NULL,
+    ref TEXT, parent TEXT, data TEXT NOT NULL,
+    PRIMARY KEY (provider, tenant, kind, id)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS resources_ref
+    ON resources (provider, tenant, kind, ref) WHERE ref IS NOT NULL;
+CREATE INDEX IF NOT EXISTS resources_by_id ON resources (provider, id);
+CREATE INDEX IF NOT EXISTS resources_newest ON resources (provider, tenant, kind, created_at);
+CREATE INDEX IF NOT EXISTS resources_by_state
+    ON resources (provider, tenant, kind, state, created_at);
+CREATE INDEX IF NOT EXISTS resources_by_parent
+    ON resources (provider, tenant, kind, parent, created_at);
+CREATE TABLE IF NOT EXISTS timers (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, due_at INTEGER NOT NULL,
+    provider TEXT NOT NULL, tenant TEXT NOT NULL, kind TEXT NOT NULL,
+    resource_id TEXT NOT NULL, action TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS timers_due ON timers (due_at, seq);
+CREATE INDEX IF NOT EXISTS timers_resource ON timers (provider, resource_id);
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, provider TEXT NOT NULL,
+    tenant TEXT NOT NULL, kind TEXT NOT NULL, resource_id TEXT NOT NULL, at INTEGER NOT NULL,
+    state TEXT NOT NULL, data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_resource ON events (provider, resource_id, seq);
+CREATE TABLE IF NOT EXISTS counters (namespace TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS journal (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, provider TEXT NOT NULL,
+    method TEXT NOT NULL, path TEXT NOT NULL, query TEXT NOT NULL, status INTEGER NOT NULL,
+    duration_ms REAL NOT NULL, request_headers TEXT NOT NULL, request_body TEXT NOT NULL,
+    response_headers TEXT NOT NULL, response_body TEXT NOT NULL
+);
+"""
+
+_RESOURCE_COLUMNS = "provider, tenant, kind, id, state, version, created_at, ref, parent, data"
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
+def _record(row: tuple) -> Record:
+    provider, tenant, kind, id_, state, version, created_at, ref, parent, data = row
+    return Record(
+        provider=provider, tenant=tenant, kind=kind, id=id_, state=state,
+        version=version, created_at=created_at, ref=ref, parent=parent,
+        data=json.loads(data),
+    )
+
+
+class SQLiteStore:
+    """SQLite-backed store: in memory by default, a WAL file when a path is given.
+
+    One connection serves all threads of a process behind a lock (SQLite calls are
+    microseconds); separate processes (workers) each open their own connection and rely
+    on SQLite's locking, with writes inside `BEGIN IMMEDIATE` transactions.
+    """
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = None if path is None else Path(path)
+        target = ":memory:" if self.path is None else str(self.path)
+        self._conn = sqlite3.connect(
+            target, check_same_thread=False, isolation_level=None, timeout=30.0
+        )
+        self._lock = threading.RLock()
+        self._depth = 0
+        with self._lock:
+            if self.path is not None:
+                self._conn.execute("PRAGMA journal_mode=WAL")
+                # NORMAL in WAL mode: a committed transaction survives a process crash;
+                # only an OS crash or power loss may drop the last commits.
+                self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.executescript(_SCHEMA)
+        self._journal_inserts = 0
+
+    # -- transactions -----------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """A write transaction; nested uses join the outer one. Rolled back on error."""
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
+                return
+            self._conn.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            else:
+                self._conn.execute("COMMIT")
+            finally:
+                self._depth = 0
+
+    def _execute(self, sql: str, params: tuple | list = ()) -> sqlite3.Cursor:
+        with self._lock:
+            return self._conn.execute(sql, params)
+
+    # -- resources --------------------------------------------------------------------
+
+    def insert(self, record: Record) -> None:
+        """Adds a new record; raises DuplicateRef if its ref is taken for the tenant."""
+        with self.transaction():
+            try:
+                self._execute(
+                    f"INSERT INTO resources ({_RESOURCE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    (record.provider, record.tenant, record.kind, record.id, record.state,
+                     record.version, record.created_at, record.ref, record.parent,
+                     _dumps(record.data)),
+                )
+            except sqlite3.IntegrityError:
+                existing = (
+                    self.get_by_ref(record.provider, record.tenant, record.kind, record.ref)
+                    if record.ref is not None else None
+                )
+                if existing is None:
+                    raise
+                raise DuplicateRef(existing) from None
+
+    def insert_many(self, records: list[Record]) -> None:
+        """Bulk insert for seeding and benchmarks (no ref checks beyond the index)."""
+        with self.transaction():
+            with self._lock:
+                self._conn.executemany(
+                    f"INSERT INTO resources ({_RESOURCE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    [(r.provider, r.tenant, r.kind, r.id, r.state, r.version, r.created_at,
+                      r.ref, r.parent, _dumps(r.data)) for r in records],
+                )
+
+    def get(self, provider: str, tenant: str, kind: str, id: str) -> Record | None:
+        """The tenant's record of that kind and id, or None (also for another tenant's id)."""
+        row = self._execute(
+            f"SELECT {_RESOURCE_COLUMNS} FROM resources "
+            "WHERE provider=? AND tenant=? AND kind=? AND id=?",
+            (provider, tenant, kind, id),
+        ).fetchone()
+        return None if row is None else _record(row)
+
+    def find(self, provider: str, id: str) -> Record | None:
+        """A provider's record by id whatever its tenant and kind (control API only)."""
+        row = self._execute(
+            f"SELECT {_RESOURCE_COLUMNS} FROM resources WHERE provider=? AND id=? LIMIT 1",
+            (provider, id),
+        ).fetchone()
+        return None if row is None else _record(row)
+
+    def get_by_ref(self, provider: str, tenant: str, kind: str, ref: str) -> Record | None:
+        """The tenant's record carrying this business reference, if any."""
+        row = self._execute(
+            f"SELECT {_RESOURCE_COLUMNS} FROM resources "
+            "WHERE provider=? AND tenant=? AND kind=? AND ref=?",
+            (provider, tenant, kind, ref),
+        ).fetchone()
+        return None if row is None else _record(row)
+
+    def compare_and_set(self, record: Record, state: str, data: dict[str, Any]) -> Record | None:
+        """Writes a new state and data only if the stored version is still `record.version`;
+        returns the updated record, or None when another writer got there first."""
+        with self.transaction():
+            cursor = self._execute(
+                "UPDATE resources SET state=?, data=?, version=version+1 "
+                "WHERE provider=? AND tenant=? AND kind=? AND id=? AND version=?",
+                (state, _dumps(data), record.provider, record.tenant, record.kind,
+                 record.id, record.version),
+            )
+            if cursor.rowcount != 1:
+                return None
+        return record.evolve(state=state, data=data, version=record.version + 1)
+
+    def query(
+        self, provider: str, tenant: str, kind: str, *, state: str | None = None,
+        parent: str | None = None, created_from: int | None = None,
+        created_to: int | None = None, limit: int = 20, offset: int = 0,
+    ) -> Page:
+        """Newest-first page of a tenant's records with optional filters; `created_to` is
+        exclusive."""
+        where = ["provider=?", "tenant=?", "kind=?"]
+        params: list[Any] = [provider, tenant, kind]
+        for clause, value in (("state=?", state), ("parent=?", parent),
+                              ("created_at>=?", created_from), ("created_at<?", created_to)):
+            if value is not None:
+                where.append(clause)
+                params.append(value)
+        condition = " AND ".join(where)
+        with self._lock:
+            total = self._conn.execute(
+                f"SELECT COUNT(*) FROM resources WHERE {condition}", params
+            ).fetchone()[0]
+            if offset >= total:
+                return Page([], total)
+            rows = self._conn.execute(
+                f"SELECT {_RESOURCE_COLUMNS} FROM resources WHERE {condition} "
+                "ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
+                [*params, limit, min(offset, MAX_OFFSET)],
+            ).fetchall()
+        return Page([_record(row) for row in rows], total)
+
+    # -- timers -----------------------------------------------------------------------
+
+    def schedule(self, timer: Timer) -> None:
+        """Adds a scheduled transition."""
+        self._execute(
+            "INSERT INTO timers (due_at, provider, tenant, kind, resource_id, action) "
+            "VALUES (?,?,?,?,?,?)",
+            (timer.due_at, timer.provider, timer.tenant, timer.kind, timer.resource_id,
+             timer.action),
+        )
+
+    def next_due(self) -> int | None:
+        """The earliest due instant of any timer, or None."""
+        row = self._execute("SELECT MIN(due_at) FROM timers").fetchone()
+        return row[0]
+
+    def due_timers(self, now: int, limit: int = 100) -> list[Timer]:
+        """Timers due at or before `now`, earliest first (ties in scheduling order)."""
+        rows = self._execute(
+            "SELECT due_at, provider, tenant, kind, resource_id, action, seq FROM timers "
+            "WHERE due_at<=? ORDER BY due_at, seq LIMIT ?",
+            (now, limit),
+        ).fetchall()
+        return [Timer(*row) for row in rows]
+
+    def claim_timer(self, timer: Timer) -> bool:
+        """Removes a timer; True only for the one caller that removed it."""
+        return self._execute("DELETE FROM timers WHERE seq=?", (timer.seq,)).rowcount == 1
+
+    def timers_for(self, provider: str, resource_id: str) -> list[Timer]:
+        """Pending timers of one resource, earliest first."""
+        rows = self._execute(
+            "SELECT due_at, provider, tenant, kind, resource_id, action, seq FROM timers "
+            "WHERE provider=? AND resource_id=? ORDER BY due_at, seq",
+            (provider, resource_id),
+        ).fetchall()
+        return [Timer(*row) for row in rows]
+
+    # -- events -----------------------------------------------------------------------
+
+    def append_event(self, event: Event) -> None:
+        """Records an emitted event."""
+        self._execute(
+            "INSERT INTO events (name, provider, tenant, kind, resource_id, at, state, data) "
+            "VALUES (?,?,?,?,?,?,?,?)",
+            (event.name, event.provider, event.tenant, event.kind, event.resource_id,
+             event.at, event.state, _dumps(event.data)),
+        )
+
+    def events(self, *, provider: str | None = None, resource_id: str | None = None,
+               after_seq: int = 0, limit: int = 100) -> list[Event]:
+        """Emitted events in order, optionally for one provider or resource."""
+        where, params = ["seq>?"], [after_seq]
+        if provider is not None:
+            where.append("provider=?")
+            params.append(provider)
+        if resource_id is not None:
+            where.append("resource_id=?")
+            params.append(resource_id)
+        rows = self._execute(
+            "SELECT name, provider, tenant, kind, resource_id, at, state, data, seq "
+            f"FROM events WHERE {' AND '.join(where)} ORDER BY seq LIMIT ?",
+            [*params, limit],
+        ).fetchall()
+        return [Event(*row[:7], data=json.loads(row[7]), seq=row[8]) for row in rows]
+
+    # -- counters and metadata --------------------------------------------------------
+
+    def next_number(self, namespace: str) -> int:
+        """Increments and returns a named counter (starting at 1)."""
+        with self.transaction():
+            row = self._execute(
+                "INSERT INTO counters (namespace, value) VALUES (?, 1) "
+                "ON CONFLICT(namespace) DO UPDATE SET value=value+1 RETURNING value",
+                (namespace,),
+            ).fetchone()
+        return row[0]
+
+    def get_meta(self, key: str) -> Any:
+        """A JSON value stored under `key`, or None."""
+        row = self._execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def set_meta(self, key: str, value: Any) -> None:
+        """Stores a JSON value under `key`."""
+        self._execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+            (key, _dumps(value)),
+        )
+
+    # -- journal ----------------------------------------------------------------------
+
+    def journal_append(self, entry: JournalEntry, keep: int) -> None:
+        """Records a request; only the newest `keep` entries are retained."""
+        with self._lock:
+            self._conn.execute(
+                "INSERT INTO journal (at, provider, method, path, query, status, duration_ms, "
+                "request_headers, request_body, response_headers, response_body) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (entry.at, entry.provider, entry.method, entry.path, entry.query,
+                 entry.status, entry.duration_ms, _dumps(entry.request_headers),
+                 entry.request_body, _dumps(entry.response_headers), entry.response_body),
+            )
+            self._journal_inserts += 1
+            # Trimming in batches keeps the per-request cost at one insert.
+            if self._journal_inserts % 64 == 0:
+                self._conn.execute(
+                    "DELETE FROM journal WHERE seq <= (SELECT MAX(seq) FROM journal) - ?",
+                    (keep,),
+                )
+
+    def journal(self, *, provider: str | None = None, path: str | None = None,
+                status: int | None = None, method: str | None = None,
+                limit: int = 100) -> list[JournalEntry]:
+        """Recorded requests, newest first; `path` matches as a prefix."""
+        where, params = ["1=1"], []
+        if provider is not None:
+            where.append("provider=?")
+            params.append(provider)
+        if path is not None:
+            where.append("substr(path, 1, ?)=?")
+            params.extend([len(path), path])
+        if status is not None:
+            where.append("status=?")
+            params.append(status)
+        if method is not None:
+            where.append("method=?")
+            params.append(method.upper())
+        rows = self._execute(
+            "SELECT at, provider, method, path, query, status, duration_ms, request_headers, "
+            "request_body, response_headers, response_body, seq FROM journal "
+            f"WHERE {' AND '.join(where)} ORDER BY seq DESC LIMIT ?",
+            [*params, limit],
+        ).fetchall()
+        return [
+            JournalEntry(
+                at=r[0], provider=r[1], method=r[2], path=r[3], query=r[4], status=r[5],
+                duration_ms=r[6], request_headers=json.loads(r[7]), request_body=r[8],
+                response_headers=json.loads(r[9]), response_body=r[10], seq=r[11],
+            )
+            for r in rows
+        ]
+
+    def journal_clear(self) -> None:
+        """Forgets every recorded request."""
+        self._execute("DELETE FROM journal")
+
+    # -- lifecycle --------------------------------------------------------------------
+
+    def wipe(self) -> None:
+        """Deletes all state except the journal (reset re-seeds afterwards)."""
+        with self.transaction():
+            for table in ("resources", "timers", "events", "counters", "meta"):
+                self._execute(f"DELETE FROM {table}")
+
+    def close(self) -> None:
+        """Closes the connection."""
+        with self._lock:
+            self._conn.close()
