@@ -1,0 +1,1 @@
+"""The control API (`/_sandbox`): reset, clock, credentials, journal, simulate."""

@@ -1,0 +1,39 @@
+"""The hosted payment-link page of a UPI collect request."""
+
+from __future__ import annotations
+
+from tests.providers.zwitch.helpers import collect
+
+
+def test_the_payment_link_page_shows_and_completes_the_payment(sb, zwitch, control):
+    payment = collect(zwitch)
+    link = payment["upi_details"]["payment_link"]
+    assert link.startswith(sb.url)
+    with sb.client() as browser:
+        page = browser.get(link)
+        assert page.status_code == 200 and "₹100.50" in page.text and "pending" in page.text
+        paid = browser.post(link, data={"action": "pay"}, follow_redirects=True)
+        assert paid.status_code == 200 and "completed" in paid.text
+    details = zwitch.get(f"/v1/payments/{payment['id']}").json()
+    assert details["status"] == "completed" and details["completed_at"] == "2024-01-15T10:00:00Z"
+
+
+def test_declining_fails_the_payment_and_a_second_click_explains_why_not(sb, zwitch):
+    payment = collect(zwitch)
+    link = payment["upi_details"]["payment_link"]
+    with sb.client() as browser:
+        browser.post(link, data={"action": "decline"})
+        again = browser.post(link, data={"action": "pay"})
+    assert "cannot complete" in again.text
+    assert zwitch.get(f"/v1/payments/{payment['id']}").json()["status"] == "failed"
+
+
+def test_unknown_payment_page_is_404(sb):
+    with sb.client() as browser:
+        assert browser.get("/zwitch/hosted/pay/pay_nope").status_code == 404
+
+
+def test_landing_page_links_every_provider(sb):
+    with sb.client() as browser:
+        page = browser.get("/")
+    assert page.status_code == 200 and "/zwitch/ui/" in page.text

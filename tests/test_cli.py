@@ -1,0 +1,25 @@
+"""The `paysandbox` command's non-server subcommands."""
+
+from __future__ import annotations
+
+import json
+
+from sandbox.cli import main
+
+
+def test_credentials_json_lists_the_default_tenants(capsys):
+    assert main(["credentials", "--json"]) == 0
+    tenants = json.loads(capsys.readouterr().out)
+    zwitch = {t["id"]: t for t in tenants["zwitch"]}
+    assert zwitch["acc_1234567890"]["credentials"]["authorization"] == (
+        "Bearer ak_test_sandbox:sk_test_sandbox")
+    assert zwitch["acc_1234567890"]["credentials"]["webhook_secret"] == "whsec_test_zwitch"
+    assert zwitch["acc_2000000002"]["credentials"]["authorization"] == (
+        "Bearer ak_test_other:sk_test_other")
+
+
+def test_credentials_prints_a_readable_table(capsys):
+    assert main(["credentials"]) == 0
+    out = capsys.readouterr().out
+    assert "zwitch:" in out and "acc_1234567890 (TechMart India)" in out
+    assert "access_key: ak_test_sandbox" in out
