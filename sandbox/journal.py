@@ -8,6 +8,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from sandbox.representations import Representation, reencoding, strip_suffix
 from sandbox.runtime import Runtime, bind, unbind
 from sandbox.store import JournalEntry
 
@@ -49,15 +50,22 @@ class SandboxASGI:
         token = bind(self.runtime)
         try:
             self.runtime.tick()
-            target = self._target(scope["path"])
-            if scope["path"].startswith(_UNRECORDED):
+            path = scope["path"]
+            target = self._target(path)
+            representation = None
+            provider = self.runtime.providers.get(path.lstrip("/").split("/", 1)[0])
+            if provider is not None and provider.representations:
+                scope, representation = strip_suffix(scope, provider.representations)
+            if path.startswith(_UNRECORDED):
                 await target(scope, receive, send)
             else:
-                await self._recorded(target, scope, receive, send)
+                await self._recorded(target, scope, receive, send, path, representation)
         finally:
             unbind(token)
 
-    async def _recorded(self, target: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _recorded(self, target: ASGIApp, scope: Scope, receive: Receive, send: Send,
+                        path: str, representation: Representation | None) -> None:
+        """Serves the request, recording what the client sent and what it received."""
         started = time.perf_counter()
         request_body: list[bytes] = []
         response_body: list[bytes] = []
@@ -82,10 +90,11 @@ class SandboxASGI:
                 kept[1] += len(chunk)
             await send(message)
 
+        app_send = send_recorded if representation is None else reencoding(send_recorded,
+                                                                            representation)
         try:
-            await target(scope, receive_recorded, send_recorded)
+            await target(scope, receive_recorded, app_send)
         finally:
-            path = scope["path"]
             segment = path.lstrip("/").split("/", 1)[0]
             self.runtime.store.journal_append(
                 JournalEntry(

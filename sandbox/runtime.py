@@ -45,6 +45,8 @@ class Runtime:
 
     def __init__(self, config: SandboxConfig | None = None, store: Store | None = None) -> None:
         self.config = config or SandboxConfig()
+        if self.config.scenarios:
+            raise ValueError("scenarios are not supported yet (see the scenarios issue)")
         self.providers: dict[str, Provider] = load_providers(self.config.providers)
         self.tenants: dict[str, tuple[Tenant, ...]] = {
             name: self._configured_tenants(provider) for name, provider in self.providers.items()

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from sandbox.errors import ApiError
 from sandbox.lifecycle import Effect
+from sandbox.representations import Representation
 
 if TYPE_CHECKING:
     import flask
@@ -69,3 +70,4 @@ class Provider:
     lifecycle: Path | None = None  # lifecycle.yaml
     effects: Mapping[str, Effect] = field(default_factory=dict)
     pages: "Callable[[], flask.Blueprint] | None" = None  # human-facing HTML pages
+    representations: tuple[Representation, ...] = ()  # path suffixes such as .json / .xml
