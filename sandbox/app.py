@@ -6,10 +6,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
+from pathlib import Path
 from types import ModuleType
 from typing import Any, AsyncIterator, Callable
 
 import connexion
+import yaml
 from a2wsgi import WSGIMiddleware
 from connexion.exceptions import ProblemException
 from connexion.options import SwaggerUIOptions
@@ -44,6 +47,30 @@ def handler_resolver(module: ModuleType) -> Resolver:
             ) from None
 
     return Resolver(function_resolver=resolve)
+
+
+_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def method_index(specs: dict[str, Path]) -> Callable[[str], list[str]]:
+    """Maps a request path to the methods its spec documents (for `Allow` on a 405)."""
+    table: list[tuple[re.Pattern[str], list[str]]] = []
+    for mount, path in specs.items():
+        spec = yaml.safe_load(path.read_text())
+        for template, item in spec.get("paths", {}).items():
+            pattern = re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(mount + template))
+            methods = [m.upper() for m in _METHODS if m in item]
+            if "GET" in methods:
+                methods.append("HEAD")
+            table.append((re.compile(pattern + "$"), methods))
+
+    def documented(path: str) -> list[str]:
+        for pattern, methods in table:
+            if pattern.match(path):
+                return methods
+        return []
+
+    return documented
 
 
 def _lifespan(runtime: Runtime) -> Callable[[Any], Any]:
@@ -93,7 +120,9 @@ def build_app(runtime: Runtime) -> SandboxASGI:
         name="_sandbox",
         resolver=handler_resolver(control_handlers),
     )
-    handle = make_error_handler(runtime.providers)
+    mounts = {f"/{name}": spec_path(name) for name in runtime.providers}
+    mounts[CONTROL_PREFIX] = spec_path("sandbox")
+    handle = make_error_handler(runtime.providers, method_index(mounts))
     for exc in (ApiError, LifecycleError, ProblemException, HTTPException, Exception):
         api.add_error_handler(exc, handle)
     html = WSGIMiddleware(pages.build_pages(runtime))

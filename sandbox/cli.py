@@ -63,6 +63,42 @@ def _specs_check(_args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _csv(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _header(value: str) -> tuple[str, str]:
+    name, colon, content = value.partition(":")
+    if not colon or not name.strip():
+        raise argparse.ArgumentTypeError(f"expected 'Name: value', got {value!r}")
+    return name.strip(), content.strip()
+
+
+def _contract(args: argparse.Namespace) -> int:
+    from sandbox.contract.report import print_report
+    from sandbox.contract.runner import PHASES, ContractOptions, run_contract
+
+    phases = args.phases or list(PHASES)
+    if args.no_stateful:
+        phases = [p for p in phases if p != "stateful"]
+    options = ContractOptions(
+        apis=args.apis, base_url=args.base_url, auth=args.auth, headers=dict(args.header or []),
+        max_examples=args.max_examples, seed=args.seed, max_time=args.max_time,
+        rate_limit=args.rate_limit, read_only=args.read_only, checks=args.checks,
+        exclude_checks=args.exclude_checks or [], phases=phases,
+        request_timeout=args.request_timeout, junit=args.junit,
+    )
+    try:
+        result = run_contract(options, progress=lambda line: print(line, flush=True))
+    except ValueError as exc:
+        print(f"paysandbox contract: {exc}", file=sys.stderr)
+        return 2
+    print_report(result)
+    if args.junit:
+        print(f"JUnit report: {args.junit}")
+    return 0 if result.ok else 1
+
+
 def parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     top = argparse.ArgumentParser(prog="paysandbox", description=__doc__)
@@ -86,6 +122,36 @@ def parser() -> argparse.ArgumentParser:
                        help="answer 500 if a response ever leaves its spec (for CI)")
     serve.add_argument("--config", default=None, metavar="FILE", help="YAML configuration")
     serve.set_defaults(run=_serve)
+
+    contract = commands.add_parser(
+        "contract", help="fuzz a spec against the sandbox or a real endpoint (Schemathesis)",
+        description="Runs Schemathesis for the named APIs (default: all) against an in-process "
+        "sandbox, or with --base-url against a real gateway; exits 1 when any check fails.",
+    )
+    contract.add_argument("apis", nargs="*", metavar="API",
+                          help="provider names, or 'sandbox' for the control API")
+    contract.add_argument("--base-url", help="test this endpoint instead of the sandbox")
+    contract.add_argument("--auth", help="Authorization header value (else PAYSANDBOX_<API>_AUTH)")
+    contract.add_argument("--header", action="append", type=_header, metavar="'NAME: VALUE'",
+                          help="extra request header (repeatable)")
+    contract.add_argument("--max-examples", type=int, default=25,
+                          help="generated cases per operation and phase (default 25)")
+    contract.add_argument("--seed", type=int, default=20240115, help="generation seed")
+    contract.add_argument("--max-time", type=int, metavar="SECONDS",
+                          help="time budget: keep fuzzing until it is spent (without it, "
+                          "the run ends once --max-examples are done)")
+    contract.add_argument("--rate-limit", metavar="N/UNIT", help="e.g. 5/s or 100/m")
+    contract.add_argument("--read-only", action="store_true",
+                          help="only GET/HEAD/OPTIONS operations, no mutating checks")
+    contract.add_argument("--checks", type=_csv, default=["all"], metavar="A,B",
+                          help="checks to run (default: all)")
+    contract.add_argument("--exclude-checks", type=_csv, metavar="A,B", help="checks to skip")
+    contract.add_argument("--phases", type=_csv, metavar="A,B",
+                          help="examples,coverage,fuzzing,stateful (default: all)")
+    contract.add_argument("--no-stateful", action="store_true", help="skip linked scenarios")
+    contract.add_argument("--request-timeout", type=float, default=10.0, metavar="SECONDS")
+    contract.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
+    contract.set_defaults(run=_contract)
 
     credentials = commands.add_parser("credentials", help="print the default tenants")
     credentials.add_argument("--json", action="store_true", help="as JSON")

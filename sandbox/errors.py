@@ -127,6 +127,7 @@ def json_response(body: Any, status: int, headers: dict[str, str] | None = None)
 
 def make_error_handler(
     providers: dict[str, "Provider"],
+    documented_methods: Callable[[str], list[str]],
 ) -> Callable[[ConnexionRequest, Exception], ConnexionResponse]:
     """The one handler registered for every exception: picks the provider from the first
     path segment so no generic problem+json leaks out under a provider's prefix."""
@@ -135,6 +136,9 @@ def make_error_handler(
         segment = request.url.path.lstrip("/").split("/", 1)[0]
         provider = providers.get(segment)
         err = from_exception(exc, provider.auth_hint if provider else "")
+        if err.status == 405:
+            # The router knows only the route it matched first; the spec knows them all.
+            err.headers["Allow"] = ", ".join(documented_methods(request.url.path))
         if provider is None:
             body, status = render_control_error(err)
         else:

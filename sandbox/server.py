@@ -17,6 +17,40 @@ if TYPE_CHECKING:
     import httpx
 
 
+class BackgroundServer:
+    """Any ASGI app served by uvicorn on a loopback port, in a background thread."""
+
+    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._server = uvicorn.Server(uvicorn.Config(
+            app, host=host, port=port, log_level="error", lifespan="on", access_log=False,
+        ))
+        self._thread = threading.Thread(target=self._server.run, name="paysandbox", daemon=True)
+        self.host = host
+        self.url = ""
+
+    def start(self) -> "BackgroundServer":
+        """Starts serving and waits until connections are accepted."""
+        self._thread.start()
+        while not self._server.started:
+            if not self._thread.is_alive():
+                raise RuntimeError("the server failed to start; see the log above")
+            self._thread.join(0.01)
+        port = self._server.servers[0].sockets[0].getsockname()[1]
+        self.url = f"http://{self.host}:{port}"
+        return self
+
+    def stop(self) -> None:
+        """Stops serving (waits for the thread)."""
+        self._server.should_exit = True
+        self._thread.join(10)
+
+    def __enter__(self) -> "BackgroundServer":
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+
 class Sandbox:
     """A sandbox server on a free loopback port, in a background thread.
 
@@ -29,37 +63,24 @@ class Sandbox:
         # A free port unless one is asked for, so parallel test runs never collide.
         self.config = replace(base, **{"port": 0, **options})
         self.runtime: Runtime | None = None
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+        self._server: BackgroundServer | None = None
         self.url = ""
 
     def start(self) -> "Sandbox":
         """Builds the runtime and app and waits until the server accepts connections."""
         self.runtime = Runtime(self.config)
-        app = build_app(self.runtime)
-        server = uvicorn.Server(uvicorn.Config(
-            app, host=self.config.host, port=self.config.port, log_level="warning",
-            lifespan="on", access_log=False,
-        ))
-        self._server = server
-        self._thread = threading.Thread(target=server.run, name="paysandbox", daemon=True)
-        self._thread.start()
-        while not server.started:
-            if not self._thread.is_alive():
-                raise RuntimeError("the sandbox server failed to start; see the log above")
-            self._thread.join(0.01)
-        port = server.servers[0].sockets[0].getsockname()[1]
-        self.url = f"http://{self.config.host}:{port}"
+        self._server = BackgroundServer(build_app(self.runtime), self.config.host,
+                                        self.config.port).start()
+        self.url = self._server.url
         return self
 
     def stop(self) -> None:
         """Stops the server and closes the store."""
-        if self._server is not None and self._thread is not None:
-            self._server.should_exit = True
-            self._thread.join(10)
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
         if self.runtime is not None:
             self.runtime.close()
-        self._server = self._thread = None
 
     def __enter__(self) -> "Sandbox":
         return self.start()

@@ -69,5 +69,7 @@ class Provider:
     auth_hint: str = ""  # appended to 401 messages: how to authenticate
     lifecycle: Path | None = None  # lifecycle.yaml
     effects: Mapping[str, Effect] = field(default_factory=dict)
+    # The headers a client of this tenant sends (auth), for contract runs and scenarios.
+    client_headers: Callable[[Tenant], Mapping[str, str]] = lambda _tenant: {}
     pages: "Callable[[], flask.Blueprint] | None" = None  # human-facing HTML pages
     representations: tuple[Representation, ...] = ()  # path suffixes such as .json / .xml

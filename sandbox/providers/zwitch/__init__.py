@@ -16,5 +16,6 @@ PROVIDER = Provider(
     auth_hint=errors.AUTH_HINT,
     lifecycle=Path(__file__).with_name("lifecycle.yaml"),
     effects=effects.EFFECTS,
+    client_headers=auth.client_headers,
     pages=pages.blueprint,
 )

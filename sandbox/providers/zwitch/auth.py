@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 from typing import Any, Callable, Mapping
 
+from sandbox.providers.base import Tenant
 from sandbox.providers.zwitch import errors
 from sandbox.runtime import current
 
@@ -32,3 +33,9 @@ def verify_key_pair(token: str) -> dict[str, Any]:
 def authenticate(_scheme: Mapping[str, Any]) -> Callable[[str], dict[str, Any]]:
     """Zwitch has a single scheme: the bearer key pair."""
     return verify_key_pair
+
+
+def client_headers(tenant: Tenant) -> dict[str, str]:
+    """What a client of `tenant` sends."""
+    return {"Authorization": f"Bearer {tenant.credentials['access_key']}:"
+                             f"{tenant.credentials['secret_key']}"}

@@ -1,0 +1,1 @@
+"""Contract testing on Schemathesis: fuzz the sandbox, or a real gateway, against our specs."""
