@@ -15,6 +15,7 @@ import connexion
 import yaml
 from a2wsgi import WSGIMiddleware
 from connexion.exceptions import ProblemException
+from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 from starlette.exceptions import HTTPException
@@ -22,6 +23,7 @@ from starlette.exceptions import HTTPException
 from sandbox import pages
 from sandbox.control import handlers as control_handlers
 from sandbox.errors import ApiError, make_error_handler
+from sandbox.faults import FaultMiddleware
 from sandbox.journal import SandboxASGI
 from sandbox.lifecycle import LifecycleError
 from sandbox.resources import spec_path
@@ -30,6 +32,8 @@ from sandbox.security import security_map
 from sandbox.validation import VALIDATORS
 
 log = logging.getLogger("paysandbox")
+# Connexion warns on every call to an operation that accepts several content types.
+logging.getLogger("connexion.operations.openapi3").setLevel(logging.ERROR)
 
 CONTROL_PREFIX = "/_sandbox"
 
@@ -52,25 +56,32 @@ def handler_resolver(module: ModuleType) -> Resolver:
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
-def method_index(specs: dict[str, Path]) -> Callable[[str], list[str]]:
-    """Maps a request path to the methods its spec documents (for `Allow` on a 405)."""
-    table: list[tuple[re.Pattern[str], list[str]]] = []
-    for mount, path in specs.items():
-        spec = yaml.safe_load(path.read_text())
-        for template, item in spec.get("paths", {}).items():
-            pattern = re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(mount + template))
-            methods = [m.upper() for m in _METHODS if m in item]
-            if "GET" in methods:
-                methods.append("HEAD")
-            table.append((re.compile(pattern + "$"), methods))
+class SpecIndex:
+    """What the error handler and the fault middleware need to know about the specs:
+    the methods documented for a path, and each operation's path template."""
 
-    def documented(path: str) -> list[str]:
-        for pattern, methods in table:
+    def __init__(self, specs: dict[str, Path]) -> None:
+        self._methods: list[tuple[re.Pattern[str], list[str]]] = []
+        self.templates: dict[str, dict[str, str]] = {}  # mount name → operationId → template
+        for mount, path in specs.items():
+            spec = yaml.safe_load(path.read_text())
+            templates = self.templates.setdefault(mount.lstrip("/"), {})
+            for template, item in spec.get("paths", {}).items():
+                pattern = re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(mount + template))
+                methods = [m.upper() for m in _METHODS if m in item]
+                if "GET" in methods:
+                    methods.append("HEAD")
+                self._methods.append((re.compile(pattern + "$"), methods))
+                for method in _METHODS:
+                    if method in item:
+                        templates[item[method]["operationId"]] = template
+
+    def documented_methods(self, path: str) -> list[str]:
+        """Methods the spec documents for a concrete request path (for `Allow`)."""
+        for pattern, methods in self._methods:
             if pattern.match(path):
                 return methods
         return []
-
-    return documented
 
 
 def _lifespan(runtime: Runtime) -> Callable[[Any], Any]:
@@ -122,7 +133,10 @@ def build_app(runtime: Runtime) -> SandboxASGI:
     )
     mounts = {f"/{name}": spec_path(name) for name in runtime.providers}
     mounts[CONTROL_PREFIX] = spec_path("sandbox")
-    handle = make_error_handler(runtime.providers, method_index(mounts))
+    index = SpecIndex(mounts)
+    api.add_middleware(FaultMiddleware, position=MiddlewarePosition.BEFORE_VALIDATION,
+                       templates=index.templates)
+    handle = make_error_handler(runtime.providers, index.documented_methods)
     for exc in (ApiError, LifecycleError, ProblemException, HTTPException, Exception):
         api.add_error_handler(exc, handle)
     html = WSGIMiddleware(pages.build_pages(runtime))

@@ -9,7 +9,8 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sandbox.representations import Representation, reencoding, strip_suffix
-from sandbox.runtime import Runtime, bind, unbind
+from sandbox.context import bind, unbind
+from sandbox.runtime import Runtime
 from sandbox.store import JournalEntry
 
 BODY_LIMIT = 16_384  # bytes of each body kept in the journal

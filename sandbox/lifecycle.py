@@ -34,20 +34,22 @@ from sandbox.ids import IdGenerator
 from sandbox.matching import matches, validate_condition
 from sandbox.store import Event, Record, Store, Timer
 
-_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h|d)$")
+_DURATION = re.compile(r"^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+$")
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
 _UNIT_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
 
 
 def parse_duration(value: str | int | float) -> int:
-    """`"90s"`, `"5m"`, `"1.5h"` or a number of seconds → milliseconds."""
+    """`"90s"`, `"5m"`, `"1.5h"`, `"4m59s"` or a number of seconds → milliseconds."""
     if isinstance(value, bool):
         raise ValueError(f"not a duration: {value!r}")
     if isinstance(value, (int, float)):
         return round(value * 1000)
-    found = _DURATION.match(str(value).strip())
-    if not found:
-        raise ValueError(f"not a duration: {value!r} (use e.g. 500ms, 30s, 5m, 2h, 1d)")
-    return round(float(found.group(1)) * _UNIT_MS[found.group(2)])
+    text = str(value).strip()
+    if not _DURATION.match(text):
+        raise ValueError(f"not a duration: {value!r} (use e.g. 500ms, 30s, 5m, 2h, 1d, 4m59s)")
+    return round(sum(float(amount) * _UNIT_MS[unit]
+                     for amount, unit in _DURATION_PART.findall(text)))
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,20 @@ class Machine:
     def allowed_from(self, state: str) -> list[str]:
         """Names of the transitions legal from `state`, in definition order."""
         return [t.name for t in self.transitions.values() if state in t.sources]
+
+    def path_to(self, source: str, target: str) -> list[str] | None:
+        """The shortest list of transitions leading from `source` to `target` (None if none)."""
+        paths: dict[str, list[str]] = {source: []}
+        frontier = [source]
+        while frontier:
+            following = []
+            for state in frontier:
+                for transition in self.transitions.values():
+                    if state in transition.sources and transition.target not in paths:
+                        paths[transition.target] = paths[state] + [transition.name]
+                        following.append(transition.target)
+            frontier = following
+        return paths.get(target)
 
     def outcome_for(self, data: Mapping[str, Any]) -> str | None:
         """The first outcome whose condition matches the new resource's data."""
@@ -165,7 +181,7 @@ def machine_from_dict(name: str, spec: Mapping[str, Any]) -> Machine:
     for rule in outcomes:
         validate_condition(rule.when)
     timers = {
-        outcome: tuple(_timer_rule(t) for t in rules)
+        outcome: tuple(timer_rule(t) for t in rules)
         for outcome, rules in (spec.get("timers") or {}).items()
     }
     for rules in timers.values():
@@ -183,7 +199,8 @@ def machine_from_dict(name: str, spec: Mapping[str, Any]) -> Machine:
     )
 
 
-def _timer_rule(raw: Mapping[str, Any]) -> TimerRule:
+def timer_rule(raw: Mapping[str, Any]) -> TimerRule:
+    """One timer from its YAML mapping: `{after: 30s, do: x}` or `{at: field, do: x}`."""
     if "at" in raw:
         return TimerRule(action=raw["do"], at_field=raw["at"])
     return TimerRule(action=raw["do"], after_ms=parse_duration(raw["after"]))

@@ -1,6 +1,7 @@
 """Small declarative matchers shared by lifecycle outcome rules and scenario rules.
 
-A condition is a mapping of field path → expected value or operator mapping:
+A condition is a mapping of field path → expected value or operator mapping (a mapping is
+always read as operators; compare with a whole object through `eq`):
     {"remitter_vpa_handle": "success@upi"}
     {"amount_paise": {"gt": 1000000}, "currency": {"in": ["INR"]}}
 Dotted paths reach into nested objects (`customer.email_id`).
@@ -11,7 +12,12 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Mapping
 
-_MISSING = object()
+class _Missing:
+    def __repr__(self) -> str:
+        return "<missing>"
+
+
+_MISSING = MISSING = _Missing()
 
 OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     "eq": lambda actual, expected: actual == expected,
@@ -28,30 +34,39 @@ OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
-def lookup(data: Mapping[str, Any], path: str) -> Any:
-    """The value at a dotted path, or a private sentinel when absent."""
+def lookup(data: Any, path: str) -> Any:
+    """The value at a dotted path (`data.0.id` indexes lists), or MISSING when absent."""
     current: Any = data
     for part in path.split("."):
         if isinstance(current, Mapping) and part in current:
             current = current[part]
+        elif isinstance(current, list) and part.lstrip("-").isdigit() and -len(current) <= int(part) < len(current):
+            current = current[int(part)]
         else:
             return _MISSING
     return current
 
 
-def matches(condition: Mapping[str, Any] | None, data: Mapping[str, Any]) -> bool:
-    """True when every field of the condition holds for `data` (an empty condition holds)."""
-    for path, expected in (condition or {}).items():
-        actual = lookup(data, path)
-        if isinstance(expected, Mapping):
-            for op, operand in expected.items():
-                if op != "exists" and actual is _MISSING:
-                    return False
+def holds(expected: Any, actual: Any) -> bool:
+    """True when `actual` satisfies `expected`: a plain value (equality) or an operator
+    mapping such as {"gt": 100} (compare with a whole object through {"eq": {...}})."""
+    if isinstance(expected, Mapping):
+        for op, operand in expected.items():
+            if op != "exists" and actual is _MISSING:
+                return False
+            try:
                 if not OPERATORS[op](actual, operand):
                     return False
-        elif actual is _MISSING or actual != expected:
-            return False
-    return True
+            except TypeError:  # e.g. "gt" between a string and a number
+                return False
+        return True
+    return actual is not _MISSING and actual == expected
+
+
+def matches(condition: Mapping[str, Any] | None, data: Any) -> bool:
+    """True when every field of the condition holds for `data` (an empty condition holds)."""
+    return all(holds(expected, lookup(data, path))
+               for path, expected in (condition or {}).items())
 
 
 def validate_condition(condition: Any) -> None:
@@ -63,7 +78,7 @@ def validate_condition(condition: Any) -> None:
     for path, expected in condition.items():
         if isinstance(expected, Mapping):
             unknown = set(expected) - set(OPERATORS)
-            if unknown:
+            if unknown or not expected:
                 raise ValueError(
                     f"unknown operator(s) {sorted(unknown)} for {path!r}; "
                     f"use one of {sorted(OPERATORS)}"

@@ -1,5 +1,6 @@
 """pytest fixtures: `paysandbox_server` (one sandbox per session) and `paysandbox` (the same
-server, reset to its seeded start state before each test)."""
+server, reset to its seeded start state before each test, with the scenarios named by
+`@pytest.mark.paysandbox_scenario("file.yaml", ...)` loaded)."""
 
 from __future__ import annotations
 
@@ -22,8 +23,18 @@ def paysandbox_server() -> Iterator[Sandbox]:
         yield sandbox
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "paysandbox_scenario(*files): load these scenarios into the paysandbox fixture")
+
+
 @pytest.fixture
-def paysandbox(paysandbox_server: Sandbox) -> Sandbox:
-    """The session's sandbox, reset to its seeded start state."""
+def paysandbox(paysandbox_server: Sandbox, request: pytest.FixtureRequest) -> Iterator[Sandbox]:
+    """The session's sandbox, reset to its seeded start state, with the test's scenarios."""
+    paysandbox_server.unload_scenarios()
     paysandbox_server.reset()
-    return paysandbox_server
+    for marker in request.node.iter_markers("paysandbox_scenario"):
+        for path in marker.args:
+            paysandbox_server.load_scenario(path)
+    yield paysandbox_server
+    paysandbox_server.unload_scenarios()

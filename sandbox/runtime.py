@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from contextvars import ContextVar
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from faker import Faker
@@ -13,31 +12,27 @@ from faker import Faker
 from sandbox.clock import Clock, ClockState, parse_instant
 from sandbox.config import SandboxConfig
 from sandbox.errors import ApiError
+from sandbox.faults import FaultRule
 from sandbox.ids import IdGenerator
 from sandbox.lifecycle import Engine, load_machines
 from sandbox.providers import load_providers
 from sandbox.providers.base import Provider, Tenant
+from sandbox.scenario import apply as scenario_apply
+from sandbox.scenario import model as scenario_model
+from sandbox.scenario.model import Scenario, ScenarioError
 from sandbox.store import SQLiteStore, Store
-
-_current: ContextVar["Runtime"] = ContextVar("paysandbox_runtime")
 
 _CLOCK_KEY = "clock"
 _SEEDED_KEY = "seeded"
+_SCENARIOS_KEY = "scenarios"
 
 
-def current() -> "Runtime":
-    """The runtime serving the current request (set by the app for every request)."""
-    return _current.get()
+@dataclass(frozen=True)
+class LoadedScenario:
+    """A scenario active in this sandbox, with the ids of the fixtures it created."""
 
-
-def bind(runtime: "Runtime") -> Any:
-    """Makes `runtime` current for this context; returns a token for `unbind`."""
-    return _current.set(runtime)
-
-
-def unbind(token: Any) -> None:
-    """Restores the previous current runtime."""
-    _current.reset(token)
+    scenario: Scenario
+    fixtures: dict[str, str]
 
 
 class Runtime:
@@ -45,8 +40,6 @@ class Runtime:
 
     def __init__(self, config: SandboxConfig | None = None, store: Store | None = None) -> None:
         self.config = config or SandboxConfig()
-        if self.config.scenarios:
-            raise ValueError("scenarios are not supported yet (see the scenarios issue)")
         self.providers: dict[str, Provider] = load_providers(self.config.providers)
         self.tenants: dict[str, tuple[Tenant, ...]] = {
             name: self._configured_tenants(provider) for name, provider in self.providers.items()
@@ -61,6 +54,8 @@ class Runtime:
             effects={n: p.effects for n, p in self.providers.items()},
         )
         self._faker = Faker("en_IN")
+        self.scenarios: dict[str, LoadedScenario] = {}
+        self.faults: tuple[FaultRule, ...] = ()
         self._tick_lock = threading.Lock()
         self._open()
 
@@ -79,6 +74,18 @@ class Runtime:
             self.clock.restore(ClockState(**saved))
         if not self.store.get_meta(_SEEDED_KEY):
             self._seed()
+        for entry in self.store.get_meta(_SCENARIOS_KEY) or []:
+            # Loaded before a restart: behaviour comes back, fixtures are already stored.
+            scenario = scenario_model.from_dict(entry["doc"], entry["source"])
+            self._activate(scenario, entry["fixtures"])
+        for path in self.config.scenarios:
+            scenario = scenario_model.load(path)
+            loaded = self.scenarios.get(scenario.name)
+            if loaded is not None and loaded.scenario.digest == scenario.digest:
+                continue
+            if loaded is not None:
+                self.unload_scenario(scenario.name)
+            self.load_scenario(scenario)
 
     def _seed(self) -> None:
         with self.store.transaction():
@@ -89,12 +96,59 @@ class Runtime:
             self.persist_clock()
 
     def reset(self) -> None:
-        """Back to the seeded start state: data, counters, timers and the clock."""
+        """Back to the seeded start state: data, counters, timers and the clock; loaded
+        scenarios stay loaded and their fixtures are created again."""
+        loaded = [entry.scenario for entry in self.scenarios.values()]
         with self.store.transaction():
             self.store.wipe()
             self.engine.clear_overrides()
+            self.scenarios, self.faults = {}, ()
             self.clock.reset()
             self._seed()
+            for scenario in loaded:
+                self.load_scenario(scenario)
+
+    # -- scenarios --------------------------------------------------------------------
+
+    def load_scenario(self, scenario: Scenario) -> "LoadedScenario":
+        """Creates a scenario's fixtures and activates its lifecycle overrides and faults;
+        nothing changes when any part of it is invalid."""
+        if scenario.name in self.scenarios:
+            raise ScenarioError([f"a scenario named {scenario.name!r} is already loaded; "
+                                 "unload it first"])
+        scenario_apply.overrides(self, scenario)  # validate before creating anything
+        scenario_apply.fault_rules(self, scenario)
+        scenario_apply.check_steps(self, scenario)
+        with self.store.transaction():
+            fixtures = scenario_apply.create_fixtures(self, scenario)
+            loaded = self._activate(scenario, fixtures)
+            self._persist_scenarios()
+        return loaded
+
+    def _activate(self, scenario: Scenario, fixtures: dict[str, str]) -> "LoadedScenario":
+        for provider, machine in scenario_apply.overrides(self, scenario):
+            self.engine.override(provider, machine)
+        self.faults += tuple(scenario_apply.fault_rules(self, scenario))
+        loaded = LoadedScenario(scenario, fixtures)
+        self.scenarios[scenario.name] = loaded
+        return loaded
+
+    def unload_scenario(self, name: str) -> None:
+        """Removes a scenario's overrides and faults (its fixtures stay in the store)."""
+        if name not in self.scenarios:
+            raise KeyError(name)
+        remaining = [entry for key, entry in self.scenarios.items() if key != name]
+        self.engine.clear_overrides()
+        self.scenarios, self.faults = {}, ()
+        for entry in remaining:
+            self._activate(entry.scenario, entry.fixtures)
+        self._persist_scenarios()
+
+    def _persist_scenarios(self) -> None:
+        self.store.set_meta(_SCENARIOS_KEY, [
+            {"doc": e.scenario.doc, "source": e.scenario.source, "fixtures": e.fixtures}
+            for e in self.scenarios.values()
+        ])
 
     def persist_clock(self) -> None:
         """Saves the clock so a restart (or another worker) continues from it."""

@@ -14,7 +14,11 @@ from sandbox.config import SandboxConfig
 from sandbox.runtime import Runtime
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import httpx
+
+    from sandbox.scenario.model import Scenario
 
 
 class BackgroundServer:
@@ -104,6 +108,20 @@ class Sandbox:
         """Back to the seeded start state."""
         assert self.runtime is not None
         self.runtime.reset()
+
+    def load_scenario(self, scenario: "str | Path | Scenario") -> dict[str, str]:
+        """Loads a scenario (a file or a parsed one); returns its fixture ids by name."""
+        from sandbox.scenario.model import Scenario, load
+
+        assert self.runtime is not None
+        parsed = scenario if isinstance(scenario, Scenario) else load(scenario)
+        return self.runtime.load_scenario(parsed).fixtures
+
+    def unload_scenarios(self) -> None:
+        """Unloads every loaded scenario; provider defaults apply again."""
+        assert self.runtime is not None
+        for name in list(self.runtime.scenarios):
+            self.runtime.unload_scenario(name)
 
     def advance(self, seconds: float) -> int:
         """Moves the clock forward; returns how many transitions fired."""

@@ -23,3 +23,16 @@ def test_credentials_prints_a_readable_table(capsys):
     out = capsys.readouterr().out
     assert "zwitch:" in out and "acc_1234567890 (TechMart India)" in out
     assert "access_key: ak_test_sandbox" in out
+
+
+def test_simulate_command_drives_a_running_sandbox(paysandbox, capsys):
+    import httpx
+
+    from tests.conftest import ZWITCH_A
+
+    payment = httpx.post(f"{paysandbox.url}/zwitch/v1/accounts/acc_1234567890/payments/upi/collect",
+                         json={"amount": 5}, headers=ZWITCH_A).json()
+    assert main(["simulate", "zwitch", payment["id"], "complete", "--base-url", paysandbox.url]) == 0
+    assert '"state": "completed"' in capsys.readouterr().out
+    assert main(["simulate", "zwitch", payment["id"], "fail", "--base-url", paysandbox.url]) == 1
+    assert '"allowed": []' in capsys.readouterr().out

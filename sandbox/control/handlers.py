@@ -6,7 +6,10 @@ from typing import Any
 
 from sandbox.clock import iso_z
 from sandbox.errors import NOT_FOUND, ApiError
-from sandbox.runtime import Runtime, current
+from sandbox.context import current
+from sandbox.runtime import LoadedScenario, Runtime
+from sandbox.scenario import model as scenario_model
+from sandbox.scenario.model import ScenarioError
 from sandbox.store import Event, JournalEntry, Record
 
 
@@ -61,7 +64,11 @@ async def reset() -> dict[str, Any]:
 
 async def get_credentials() -> dict[str, Any]:
     rt = current()
-    return {name: [t.to_dict() for t in tenants] for name, tenants in rt.tenants.items()}
+    return {
+        name: [{**t.to_dict(), "headers": dict(rt.providers[name].client_headers(t))}
+               for t in tenants]
+        for name, tenants in rt.tenants.items()
+    }
 
 
 async def get_clock() -> dict[str, Any]:
@@ -122,3 +129,45 @@ async def simulate(body: dict[str, Any]) -> dict[str, Any]:
 async def get_resource(provider: str, resource_id: str) -> dict[str, Any]:
     rt = current()
     return _resource(rt, _find(rt, provider, resource_id))
+
+
+def _loaded(entry: LoadedScenario) -> dict[str, Any]:
+    scenario = entry.scenario
+    return {"name": scenario.name, "description": scenario.description,
+            "source": scenario.source, "fixtures": entry.fixtures,
+            "overrides": len(scenario.section("lifecycle")),
+            "faults": len(scenario.section("faults")), "steps": len(scenario.section("steps"))}
+
+
+async def list_scenarios() -> dict[str, Any]:
+    return {"data": [_loaded(entry) for entry in current().scenarios.values()]}
+
+
+async def load_scenario(body: Any) -> tuple[dict[str, Any], int]:
+    rt = current()
+    try:
+        if isinstance(body, (bytes, str)):
+            text = body.decode() if isinstance(body, bytes) else body
+            scenario = scenario_model.parse(text, "<request body>")
+        else:
+            scenario = scenario_model.from_dict(body, "<request body>")
+        loaded = rt.load_scenario(scenario)
+    except ScenarioError as exc:
+        status = 409 if "already loaded" in str(exc) else 400
+        raise ApiError(status, "invalid_scenario" if status == 400 else "conflict",
+                       exc.problems[0], details={"problems": exc.problems}) from None
+    except UnicodeDecodeError:
+        raise ApiError(400, "invalid_scenario", "The scenario is not UTF-8 text.") from None
+    return _loaded(loaded), 201
+
+
+async def unload_scenario(name: str) -> tuple[None, int]:
+    try:
+        current().unload_scenario(name)
+    except KeyError:
+        raise ApiError(404, NOT_FOUND, f"No scenario named {name!r} is loaded.") from None
+    return None, 204
+
+
+async def get_scenario_schema() -> dict[str, Any]:
+    return scenario_model.schema()

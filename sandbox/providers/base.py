@@ -44,6 +44,22 @@ class Tenant:
                 "profile": dict(self.profile)}
 
 
+@dataclass(frozen=True)
+class Draft:
+    """A new resource as a provider's builder prepares it, before the engine stores it."""
+
+    kind: str
+    id: str
+    data: dict[str, Any]
+    ref: str | None = None
+    parent: str | None = None
+
+
+Builder = Callable[["Runtime", Tenant, Mapping[str, Any], int], Draft]
+"""Prepares a resource of one kind from a create-request body (path parameters folded in),
+created at the given sandbox instant; used by the provider's handlers and by scenario
+fixtures alike. Raises ApiError for a body the provider would refuse."""
+
 Authenticator = Callable[[Mapping[str, Any]], "Callable[..., Any] | None"]
 """Given a security scheme from the spec, the function Connexion should call to verify it.
 The function returns token info (a dict with at least `tenant`), or raises ApiError."""
@@ -69,6 +85,7 @@ class Provider:
     auth_hint: str = ""  # appended to 401 messages: how to authenticate
     lifecycle: Path | None = None  # lifecycle.yaml
     effects: Mapping[str, Effect] = field(default_factory=dict)
+    builders: Mapping[str, Builder] = field(default_factory=dict)  # kind → builder
     # The headers a client of this tenant sends (auth), for contract runs and scenarios.
     client_headers: Callable[[Tenant], Mapping[str, str]] = lambda _tenant: {}
     pages: "Callable[[], flask.Blueprint] | None" = None  # human-facing HTML pages

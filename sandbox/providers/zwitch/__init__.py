@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from sandbox.providers.base import Provider
-from sandbox.providers.zwitch import auth, effects, errors, handlers, pages, seed
+from sandbox.providers.zwitch import auth, effects, errors, handlers, models, pages, seed
 
 PROVIDER = Provider(
     name="zwitch",
@@ -16,6 +16,7 @@ PROVIDER = Provider(
     auth_hint=errors.AUTH_HINT,
     lifecycle=Path(__file__).with_name("lifecycle.yaml"),
     effects=effects.EFFECTS,
+    builders=models.BUILDERS,
     client_headers=auth.client_headers,
     pages=pages.blueprint,
 )

@@ -7,7 +7,7 @@ from typing import Any, Callable, Mapping
 
 from sandbox.providers.base import Tenant
 from sandbox.providers.zwitch import errors
-from sandbox.runtime import current
+from sandbox.context import current
 
 NAME = "zwitch"
 

@@ -10,7 +10,9 @@ from connexion import request
 from sandbox.clock import to_ms
 from sandbox.providers.zwitch import errors, models
 from sandbox.providers.zwitch.models import COLLECT, NAME, TOKEN
-from sandbox.runtime import Runtime, current
+from sandbox.context import current
+from sandbox.runtime import Runtime
+from sandbox.providers.base import Draft
 from sandbox.store import DuplicateRef, Record
 
 Response = tuple[dict[str, Any], int]
@@ -20,17 +22,16 @@ def _base_url(rt: Runtime) -> str:
     return rt.public_url(str(request.base_url))
 
 
-def _create_once(rt: Runtime, tenant: str, kind: str, new_id: str, data: dict[str, Any],
-                 ref_field: str, ref: str | None, parent: str | None = None) -> Record:
+def _create_once(rt: Runtime, tenant: str, draft: Draft, ref_field: str) -> Record:
     """Creates a resource, or returns the one created earlier with the same reference and
     the same details (a retry); the same reference with other details is a 409."""
     try:
-        return rt.engine.create(NAME, tenant, kind, new_id, data,
-                                ref=ref, parent=parent)
+        return rt.engine.create(NAME, tenant, draft.kind, draft.id, draft.data,
+                                ref=draft.ref, parent=draft.parent)
     except DuplicateRef as duplicate:
         existing = duplicate.existing
-        if existing.data.get("_fingerprint") != data["_fingerprint"]:
-            raise errors.reference_reused(ref_field, ref or "", existing.id) from None
+        if existing.data.get("_fingerprint") != draft.data["_fingerprint"]:
+            raise errors.reference_reused(ref_field, draft.ref or "", existing.id) from None
         return existing
 
 
@@ -38,11 +39,8 @@ async def create_upi_collect(account_id: str, body: dict[str, Any],
                              token_info: dict[str, Any]) -> Response:
     rt = current()
     tenant = rt.tenant(NAME, token_info["tenant"])
-    if account_id not in tenant.profile["accounts"]:
-        raise errors.account_not_found(account_id)
-    data = models.new_collect(account_id, body, rt.clock.now_ms())
-    record = _create_once(rt, tenant.id, COLLECT, rt.ids.new("pay_"), data, "merchant_reference_id",
-                          body.get("merchant_reference_id"), parent=account_id)
+    draft = models.draft_collect(rt, tenant, {**body, "account_id": account_id}, rt.clock.now_ms())
+    record = _create_once(rt, tenant.id, draft, "merchant_reference_id")
     return models.collect_created(record, tenant, _base_url(rt)), 200
 
 
@@ -81,9 +79,8 @@ async def get_payment(id: str, token_info: dict[str, Any]) -> Response:
 async def create_payment_token(body: dict[str, Any], token_info: dict[str, Any]) -> Response:
     rt = current()
     tenant = rt.tenant(NAME, token_info["tenant"])
-    data = models.new_token(rt.ids, tenant, body, rt.clock.now_ms())
-    record = _create_once(rt, tenant.id, TOKEN, rt.ids.new("pt_", 15), data, "mtx", body["mtx"])
-    return models.token_view(record), 200
+    draft = models.draft_token(rt, tenant, body, rt.clock.now_ms())
+    return models.token_view(_create_once(rt, tenant.id, draft, "mtx")), 200
 
 
 # Seed 002 documents a production and a sandbox path; in the sandbox both act alike.

@@ -7,15 +7,19 @@ import hashlib
 import io
 import json
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import segno
 
 from sandbox.clock import IST, from_ms, iso_z
 from sandbox.ids import ALNUM, IdGenerator
 from sandbox.money import as_number, as_string, to_paise
-from sandbox.providers.base import Tenant
+from sandbox.providers.base import Draft, Tenant
+from sandbox.providers.zwitch import errors
 from sandbox.store import Record
+
+if TYPE_CHECKING:
+    from sandbox.runtime import Runtime
 
 NAME = "zwitch"
 COLLECT = "upi_collect"
@@ -31,6 +35,15 @@ def fingerprint(details: Mapping[str, Any]) -> str:
 
 
 # -- UPI collect ----------------------------------------------------------------------
+
+
+def draft_collect(rt: "Runtime", tenant: Tenant, body: Mapping[str, Any], now: int) -> Draft:
+    """A new UPI collect request; `body` carries the path's `account_id` too."""
+    account_id = body["account_id"]
+    if account_id not in tenant.profile["accounts"]:
+        raise errors.account_not_found(account_id)
+    return Draft(COLLECT, rt.ids.new("pay_"), new_collect(account_id, body, now),
+                 ref=body.get("merchant_reference_id"), parent=account_id)
 
 
 def new_collect(account_id: str, body: Mapping[str, Any], now: int) -> dict[str, Any]:
@@ -140,6 +153,12 @@ def _add_completed(view: dict[str, Any], data: Mapping[str, Any]) -> None:
 # -- payment tokens -------------------------------------------------------------------
 
 
+def draft_token(rt: "Runtime", tenant: Tenant, body: Mapping[str, Any], now: int) -> Draft:
+    """A new payment token."""
+    return Draft(TOKEN, rt.ids.new("pt_", 15), new_token(rt.ids, tenant, body, now),
+                 ref=body["mtx"])
+
+
 def customer_id(ids: IdGenerator, tenant_id: str, contact: str, email: str) -> str:
     """One customer per tenant, mobile number and email, like a real customer record."""
     return "cs_" + ids.token(f"customer:{tenant_id}:{contact}:{email}", 15, ALNUM)
@@ -216,3 +235,6 @@ def token_status_view(record: Record) -> dict[str, Any]:
     if data.get("paid_at") is not None:
         view["completed_at"] = iso_z(data["paid_at"])
     return view
+
+
+BUILDERS = {COLLECT: draft_collect, TOKEN: draft_token}

@@ -89,17 +89,15 @@ def _collect(rt: "Runtime", tenant: Tenant, fake: "Faker", order: int, account: 
         "metadata": {"order_id": f"order_{order}", "customer_id": fake.numerify("cust_####")},
         "remitter_vpa_handle": payer or f"{fake.user_name()}@{bank}",
     }
-    data = models.new_collect(account, body, created)
-    payment_id = rt.ids.new("pay_")
-    record = Record(NAME, tenant.id, COLLECT, payment_id, state or "pending", data, created)
+    draft = models.draft_collect(rt, tenant, {**body, "account_id": account}, created)
+    record = Record(NAME, tenant.id, COLLECT, draft.id, state or "pending", draft.data, created)
     if state in ("completed", "failed"):
         at = created + fake.random_int(15_000, 5 * MINUTE)
-        data.update(effects.payment_completed(record, _ctx(rt, at)) if state == "completed"
-                    else effects.payment_received(record, _ctx(rt, at)))
+        draft.data.update(effects.payment_completed(record, _ctx(rt, at)) if state == "completed"
+                          else effects.payment_received(record, _ctx(rt, at)))
     outcome = "success" if payer == "success@upi" else None if state else "no_payer"
-    rt.engine.create(NAME, tenant.id, COLLECT, payment_id, data,
-                     ref=data["merchant_reference_id"], parent=account, created_at=created,
-                     state=state, outcome=outcome)
+    rt.engine.create(NAME, tenant.id, COLLECT, draft.id, draft.data, ref=draft.ref,
+                     parent=draft.parent, created_at=created, state=state, outcome=outcome)
 
 
 def _token(rt: "Runtime", tenant: Tenant, fake: "Faker", order: int, created: int,
@@ -111,15 +109,14 @@ def _token(rt: "Runtime", tenant: Tenant, fake: "Faker", order: int, created: in
         "contact_number": fake.numerify("9#########"),
         "email_id": fake.free_email(),
     }
-    data = models.new_token(rt.ids, tenant, body, created)
-    token_id = rt.ids.new("pt_", 15)
-    record = Record(NAME, tenant.id, TOKEN, token_id, state or "created", data, created)
+    draft = models.draft_token(rt, tenant, body, created)
+    record = Record(NAME, tenant.id, TOKEN, draft.id, state or "created", draft.data, created)
     at = created + fake.random_int(30_000, 8 * MINUTE)
     if state == "paid":
-        data.update(effects.attempt_captured(record, _ctx(rt, at)))
+        draft.data.update(effects.attempt_captured(record, _ctx(rt, at)))
     elif state == "attempted":
-        data.update(effects.attempt_failed(record, _ctx(rt, at)))
-    rt.engine.create(NAME, tenant.id, TOKEN, token_id, data, ref=data["mtx"],
+        draft.data.update(effects.attempt_failed(record, _ctx(rt, at)))
+    rt.engine.create(NAME, tenant.id, TOKEN, draft.id, draft.data, ref=draft.ref,
                      created_at=created, state=state)
 
 

@@ -1,0 +1,1 @@
+"""YAML scenarios: fixtures, lifecycle overrides, fault rules and scripted steps."""

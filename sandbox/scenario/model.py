@@ -1,0 +1,143 @@
+"""Reading scenarios: YAML → a validated `Scenario`, with errors that carry line numbers."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft7Validator
+
+
+SCHEMA_PATH = Path(__file__).with_name("scenario.schema.json")
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be loaded; `problems` are `source:line: message` strings."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario document."""
+
+    name: str
+    doc: dict[str, Any]
+    source: str = "<scenario>"
+    text: str = field(default="", compare=False)
+
+    @property
+    def description(self) -> str:
+        """What the scenario simulates."""
+        return self.doc.get("description", "")
+
+    @property
+    def provider(self) -> str | None:
+        """The default provider of its fixtures, rules and steps."""
+        return self.doc.get("provider")
+
+    @property
+    def digest(self) -> str:
+        """Identity of the content, to recognise the same scenario loaded again."""
+        canonical = json.dumps(self.doc, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+    def section(self, name: str) -> list[dict[str, Any]]:
+        """One of fixtures, lifecycle, faults, steps (empty when absent)."""
+        return list(self.doc.get(name) or [])
+
+
+@lru_cache(maxsize=1)
+def schema() -> dict[str, Any]:
+    """The JSON Schema of the scenario format (shipped as scenario.schema.json)."""
+    return json.loads(SCHEMA_PATH.read_text())
+
+
+def _line_of(root: yaml.Node | None, path: list[Any]) -> int | None:
+    """1-based line of the YAML node at a JSON path (the deepest one that exists)."""
+    node = root
+    line = None if node is None else node.start_mark.line + 1
+    for part in path:
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if k.value == part), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+        else:
+            node = None
+        if node is None:
+            break
+        line = node.start_mark.line + 1
+    return line
+
+
+def _where(error: Any) -> str:
+    path = "/".join(str(p) for p in error.absolute_path)
+    return f" (at {path})" if path else ""
+
+
+def parse(text: str, source: str = "<scenario>") -> Scenario:
+    """Parses and validates scenario YAML (or JSON) text; raises ScenarioError."""
+    try:
+        doc = yaml.safe_load(text)
+        root = yaml.compose(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError([f"{source}{line}: not valid YAML: {problem}"]) from None
+    return from_dict(doc, source, root, text)
+
+
+def from_dict(doc: Any, source: str = "<scenario>", root: yaml.Node | None = None,
+              text: str = "") -> Scenario:
+    """Validates an already parsed scenario document; raises ScenarioError."""
+    if not isinstance(doc, dict):
+        raise ScenarioError([f"{source}:1: a scenario is a mapping with at least a name"])
+    problems = []
+    for error in sorted(Draft7Validator(schema()).iter_errors(doc), key=lambda e: list(e.absolute_path)):
+        line = _line_of(root, list(error.absolute_path))
+        at = f":{line}" if line is not None else ""
+        problems.append(f"{source}{at}: {_message(error)}{_where(error)}")
+    problems += [f"{source}: {p}" for p in _semantic_problems(doc)] if not problems else []
+    if problems:
+        raise ScenarioError(problems)
+    return Scenario(name=doc["name"], doc=doc, source=source, text=text)
+
+
+def _message(error: Any) -> str:
+    if str(error.schema.get("description", "")).startswith("Seconds as a number"):
+        return f"{error.instance!r} is not a duration: use seconds, or e.g. 500ms, 30s, 5m, 4m59s"
+    if error.validator in ("oneOf", "anyOf") and error.context:
+        # "is not valid under any of the given schemas" helps nobody: name the options.
+        needed = sorted({str(e.message) for e in error.context if e.validator == "required"})
+        if needed:
+            return "needs one of: " + "; ".join(needed)
+    return str(error.message)
+
+
+def _semantic_problems(doc: dict[str, Any]) -> list[str]:
+    """Checks JSON Schema cannot express (durations parse, a fault says when)."""
+    problems = []
+    for index, fault in enumerate(doc.get("faults") or []):
+        triggers = [k for k in ("nth", "every", "first", "after") if k in fault]
+        if len(triggers) > 1:
+            problems.append(f"faults/{index}: use one of nth, every, first, after, not {triggers}")
+    return problems
+
+
+def load(path: str | Path) -> Scenario:
+    """Reads and validates a scenario file."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise ScenarioError([f"{path}: cannot read: {exc.strerror}"]) from None
+    return parse(text, str(path))
+

@@ -1,0 +1,293 @@
+"""Running a scenario's steps over HTTP against a sandbox (in-process by default), with
+expectations on status, JSON fields and headers, and values saved for later steps."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+import httpx
+
+from sandbox.config import SandboxConfig
+from sandbox.lifecycle import parse_duration
+from sandbox.matching import MISSING, holds, lookup
+from sandbox.scenario.model import Scenario
+
+DEFAULT_START = "2024-01-15T10:00:00Z"
+# Links in responses use this base in scenario runs, so output does not depend on the port.
+STABLE_PUBLIC_URL = "http://127.0.0.1:8000"
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class StepFailed(Exception):
+    """An expectation did not hold; the message says what was expected and what came back."""
+
+
+@dataclass
+class StepResult:
+    """One executed step."""
+
+    label: str
+    passed: bool
+    status: int | None = None
+    body: bytes = b""
+    detail: str = ""
+
+
+@dataclass
+class ScenarioRun:
+    """The outcome of running one scenario's steps."""
+
+    name: str
+    source: str
+    steps: list[StepResult] = field(default_factory=list)
+    error: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        """True when every step passed and nothing went wrong."""
+        return self.error is None and all(step.passed for step in self.steps)
+
+    @property
+    def failure(self) -> str | None:
+        """What went wrong, for humans."""
+        if self.error:
+            return self.error
+        failed = next((s for s in self.steps if not s.passed), None)
+        return None if failed is None else f"{failed.label}: {failed.detail}"
+
+    def transcript(self) -> list[tuple[str, int | None, bytes]]:
+        """Every step's response, for comparing two runs byte for byte."""
+        return [(step.label, step.status, step.body) for step in self.steps]
+
+
+def _substitute(value: Any, variables: dict[str, Any]) -> Any:
+    if isinstance(value, str):
+        whole = _VARIABLE.fullmatch(value)
+        if whole:  # "${amount}" keeps the saved value's type
+            return _variable(whole.group(1), variables)
+        return _VARIABLE.sub(lambda m: str(_variable(m.group(1), variables)), value)
+    if isinstance(value, dict):
+        return {key: _substitute(item, variables) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_substitute(item, variables) for item in value]
+    return value
+
+
+def _variable(name: str, variables: dict[str, Any]) -> Any:
+    if name not in variables:
+        known = ", ".join(sorted(variables)) or "none yet"
+        raise StepFailed(f"unknown variable ${{{name}}} (known: {known})")
+    return variables[name]
+
+
+def _excerpt(response: httpx.Response) -> str:
+    text = response.text
+    return text if len(text) <= 600 else text[:600] + "…"
+
+
+class StepRunner:
+    """Executes one scenario's steps against a sandbox at `base_url`."""
+
+    def __init__(self, base_url: str, scenario: Scenario, client: httpx.Client | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.scenario = scenario
+        self.client = client or httpx.Client(timeout=60)
+        self.variables: dict[str, Any] = {}
+        self._headers: dict[tuple[str, str | None], dict[str, str]] = {}
+
+    def run(self) -> ScenarioRun:
+        """Loads the scenario into the sandbox, runs the steps (stopping at the first failed
+        one) and unloads it again."""
+        run = ScenarioRun(self.scenario.name, self.scenario.source)
+        started = time.perf_counter()
+        url = f"{self.base_url}/_sandbox/scenarios"
+        if self.scenario.text:  # as written, so the sandbox's errors carry line numbers
+            loaded = self.client.post(url, content=self.scenario.text.encode(),
+                                      headers={"Content-Type": "application/yaml"})
+        else:
+            loaded = self.client.post(url, json=self.scenario.doc)
+        if loaded.status_code != 201:
+            run.error = f"the sandbox refused the scenario ({loaded.status_code}): {_excerpt(loaded)}"
+            return run
+        try:
+            self.variables.update(loaded.json()["fixtures"])
+            self._load_credentials()
+            for index, step in enumerate(self.scenario.section("steps"), 1):
+                result = self._step(index, step)
+                run.steps.append(result)
+                if not result.passed:
+                    break
+        except httpx.HTTPError as exc:
+            run.error = f"the sandbox stopped answering: {exc}"
+        finally:
+            self.client.delete(f"{self.base_url}/_sandbox/scenarios/{self.scenario.name}")
+            run.seconds = time.perf_counter() - started
+        return run
+
+    def _load_credentials(self) -> None:
+        tenants = self.client.get(f"{self.base_url}/_sandbox/credentials").json()
+        for provider, entries in tenants.items():
+            for position, tenant in enumerate(entries):
+                self._headers[(provider, tenant["id"])] = tenant["headers"]
+                if position == 0:
+                    self._headers[(provider, None)] = tenant["headers"]
+
+    def _step(self, index: int, step: dict[str, Any]) -> StepResult:
+        label = f"step {index}"
+        try:
+            step = {**step, **{k: _substitute(v, self.variables) for k, v in step.items()
+                               if k in ("request", "simulate")}}
+            label = f"step {index} ({step.get('name') or self._describe(step)})"
+            if "advance" in step:
+                seconds = parse_duration(step["advance"]) / 1000
+                response = self.client.post(f"{self.base_url}/_sandbox/clock/advance",
+                                            json={"seconds": seconds})
+                self._expect_status(response, step.get("expect") or {"status": 200})
+                return StepResult(label, True, response.status_code, response.content)
+            response = self._send(step)
+            expect = step.get("expect") or ({"status": 200} if "simulate" in step else {})
+            self._check(response, _substitute(expect, self.variables))
+            self._save(response, step.get("save") or {})
+            return StepResult(label, True, response.status_code, response.content)
+        except StepFailed as failure:
+            return StepResult(label, False, detail=str(failure))
+
+    @staticmethod
+    def _describe(step: dict[str, Any]) -> str:
+        if "request" in step:
+            return f"{step['request']['method']} {step['request']['path']}"
+        if "simulate" in step:
+            return f"simulate {step['simulate']['event']} on {step['simulate']['resource']}"
+        return f"advance {step['advance']}"
+
+    def _provider(self, item: dict[str, Any]) -> str:
+        provider = item.get("provider") or self.scenario.provider
+        if provider is None:
+            raise StepFailed("name a provider in the step or at the top of the scenario")
+        return provider
+
+    def _send(self, step: dict[str, Any]) -> httpx.Response:
+        if "simulate" in step:
+            simulate = step["simulate"]
+            return self.client.post(f"{self.base_url}/_sandbox/simulate", json={
+                "provider": self._provider(simulate), "resource_id": simulate["resource"],
+                "event": simulate["event"]})
+        request = step["request"]
+        provider = self._provider(request)
+        headers = {}
+        if request.get("auth", True):
+            key = (provider, request.get("tenant"))
+            if key not in self._headers:
+                raise StepFailed(f"{provider} has no tenant {request.get('tenant')!r}")
+            headers.update(self._headers[key])
+        headers.update(request.get("headers") or {})
+        options: dict[str, Any] = {"params": request.get("query"), "headers": headers}
+        if "json" in request:
+            options["json"] = request["json"]
+        elif "form" in request:
+            options["data"] = request["form"]
+        elif "body" in request:
+            options["content"] = request["body"].encode()
+        return self.client.request(request["method"], f"{self.base_url}/{provider}{request['path']}",
+                                   **options)
+
+    @staticmethod
+    def _expect_status(response: httpx.Response, expect: dict[str, Any]) -> None:
+        if "status" not in expect:
+            return
+        wanted = expect["status"] if isinstance(expect["status"], list) else [expect["status"]]
+        if response.status_code not in wanted:
+            shown = " or ".join(str(s) for s in wanted)
+            raise StepFailed(f"expected status {shown}, got {response.status_code}\n"
+                             f"  response: {_excerpt(response)}")
+
+    def _check(self, response: httpx.Response, expect: dict[str, Any]) -> None:
+        self._expect_status(response, expect)
+        if "json" in expect:
+            try:
+                body = response.json()
+            except ValueError:
+                raise StepFailed(f"expected a JSON body, got: {_excerpt(response)}") from None
+            for path, expected in expect["json"].items():
+                actual = lookup(body, path)
+                if not holds(expected, actual):
+                    raise StepFailed(f"expected json {path} {_show(expected)}, got "
+                                     f"{'nothing' if actual is MISSING else repr(actual)}\n"
+                                     f"  response {response.status_code}: {_excerpt(response)}")
+        for name, expected in (expect.get("headers") or {}).items():
+            actual = response.headers.get(name, MISSING)
+            if not holds(expected, actual):
+                raise StepFailed(f"expected header {name} {_show(expected)}, got "
+                                 f"{'nothing' if actual is MISSING else repr(actual)}")
+
+    def _save(self, response: httpx.Response, save: dict[str, str]) -> None:
+        if not save:
+            return
+        try:
+            body = response.json()
+        except ValueError:
+            raise StepFailed("cannot save values: the response is not JSON") from None
+        for name, path in save.items():
+            value = lookup(body, path)
+            if value is MISSING:
+                raise StepFailed(f"cannot save {name}: the response has no {path}\n"
+                                 f"  response: {_excerpt(response)}")
+            self.variables[name] = value
+
+
+def _show(expected: Any) -> str:
+    if isinstance(expected, dict):
+        return " and ".join(f"{op} {json.dumps(value)}" for op, value in expected.items())
+    return f"== {json.dumps(expected)}"
+
+
+def sandbox_config(scenario: Scenario) -> SandboxConfig:
+    """The configuration of the sandbox a scenario run starts: its seed and clock
+    (frozen at 2024-01-15T10:00:00Z unless it says otherwise), and stable links."""
+    clock = scenario.doc.get("clock") or {}
+    return SandboxConfig(
+        seed=scenario.doc.get("seed", SandboxConfig.seed),
+        clock_start=clock.get("start", DEFAULT_START),
+        clock_frozen=clock.get("frozen", True),
+        public_url=STABLE_PUBLIC_URL,
+        validate_responses=True,
+    )
+
+
+def run_scenario(scenario: Scenario, base_url: str | None = None, reset: bool = False) -> ScenarioRun:
+    """Runs a scenario's steps: in a fresh in-process sandbox, or against `base_url`."""
+    if base_url is not None:
+        with httpx.Client(timeout=60) as client:
+            if reset:
+                client.post(f"{base_url.rstrip('/')}/_sandbox/reset")
+            return StepRunner(base_url, scenario, client).run()
+    from sandbox.server import Sandbox
+
+    with Sandbox(sandbox_config(scenario)) as sb, httpx.Client(timeout=60) as client:
+        return StepRunner(sb.url, scenario, client).run()
+
+
+def write_junit(runs: list[ScenarioRun], path: str | Path) -> None:
+    """A JUnit XML report: one test case per scenario."""
+    failures = sum(not run.passed for run in runs)
+    total_time = f"{sum(run.seconds for run in runs):.3f}"
+    suite = ElementTree.Element("testsuite", {
+        "name": "paysandbox scenarios", "tests": str(len(runs)), "failures": str(failures),
+        "errors": "0", "skipped": "0", "time": total_time})
+    for run in runs:
+        case = ElementTree.SubElement(suite, "testcase", {
+            "classname": Path(run.source).stem, "name": run.name, "time": f"{run.seconds:.3f}"})
+        if not run.passed:
+            failure = ElementTree.SubElement(case, "failure", {
+                "message": (run.failure or "").splitlines()[0]})
+            failure.text = run.failure
+    ElementTree.indent(suite)
+    Path(path).write_text('<?xml version="1.0" encoding="utf-8"?>\n'
+                          + ElementTree.tostring(suite, encoding="unicode"))
