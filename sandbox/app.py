@@ -94,18 +94,20 @@ def _lifespan(runtime: Runtime) -> Callable[[Any], Any]:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+            await runtime.aclose()
 
     return lifespan
 
 
 async def _ticker(runtime: Runtime) -> None:
-    # While time runs, transitions fall due without any request arriving.
+    # While time runs, transitions fall due and webhooks go out without any request arriving.
     while True:
         await asyncio.sleep(runtime.config.tick_seconds)
         try:
             runtime.tick()
+            await runtime.deliver_webhooks()
         except Exception:  # a failed tick must not stop time for good
-            log.exception("firing due transitions failed")
+            log.exception("firing due transitions or delivering webhooks failed")
 
 
 def build_app(runtime: Runtime) -> SandboxASGI:

@@ -160,6 +160,29 @@ def _simulate(args: argparse.Namespace) -> int:
     return 0 if response.status_code == 200 else 1
 
 
+def _listen(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from sandbox.listener import default_secrets, listener_app
+
+    secrets = [("", "--secret", secret) for secret in args.secret or []] or default_secrets()
+    url = f"http://{args.host}:{args.port}/"
+    for target in args.register or []:
+        import httpx
+
+        provider, _, tenant = target.partition(":")
+        answer = httpx.put(f"{args.sandbox.rstrip('/')}/_sandbox/webhooks/endpoints/"
+                           f"{provider}/{tenant}", json={"url": url})
+        if answer.status_code != 200:
+            print(f"cannot register {target}: {answer.text}", file=sys.stderr)
+            return 1
+        print(f"{target} now sends its webhooks to {url}")
+    print(f"listening on {url} (answering {args.status}); Ctrl-C to stop", flush=True)
+    uvicorn.run(listener_app(secrets, lambda line: print(line, flush=True), args.status),
+                host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     top = argparse.ArgumentParser(prog="paysandbox", description=__doc__)
@@ -233,6 +256,22 @@ def parser() -> argparse.ArgumentParser:
     simulate.add_argument("event", help="transition name, e.g. complete")
     simulate.add_argument("--base-url", default="http://127.0.0.1:8000")
     simulate.set_defaults(run=_simulate)
+
+    webhooks = commands.add_parser("webhooks", help="work with webhooks")
+    webhooks_commands = webhooks.add_subparsers(dest="webhooks_command", required=True)
+    listen = webhooks_commands.add_parser(
+        "listen", help="receive, verify and pretty-print webhook deliveries")
+    listen.add_argument("--host", default="127.0.0.1")
+    listen.add_argument("--port", type=int, default=9000)
+    listen.add_argument("--secret", action="append",
+                        help="signing secret to verify with (default: every default tenant's)")
+    listen.add_argument("--status", type=int, default=200,
+                        help="status to answer with (e.g. 503 to watch retries)")
+    listen.add_argument("--register", action="append", metavar="PROVIDER:TENANT",
+                        help="point this tenant's webhooks here (repeatable)")
+    listen.add_argument("--sandbox", default="http://127.0.0.1:8000",
+                        help="the sandbox to register with")
+    listen.set_defaults(run=_listen)
 
     credentials = commands.add_parser("credentials", help="print the default tenants")
     credentials.add_argument("--json", action="store_true", help="as JSON")

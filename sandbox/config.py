@@ -27,6 +27,8 @@ class SandboxConfig:
     tick_seconds: float = 0.25  # how often due timers are fired while time runs
     public_url: str | None = None  # base URL in links the sandbox hands out
     tenants: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # Webhook endpoints set at start: [{provider, tenant, url, secret?}]
+    webhooks: list[dict[str, Any]] = field(default_factory=list)
     providers: list[str] | None = None  # serve only these (all registered when None)
 
     @classmethod

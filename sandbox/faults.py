@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sandbox import ratelimit
+from sandbox.asgi import read_body, replay
 from sandbox.errors import ApiError, json_response
 from sandbox.matching import matches
 from sandbox.context import current
@@ -31,10 +32,45 @@ _MESSAGES = {429: "Too many requests; retry after the time in Retry-After.",
 
 
 @dataclass(frozen=True)
+class Trigger:
+    """Which of the calls matching a rule it hits, counted per rule in the store (so the
+    count is shared by workers and restarts with a reset)."""
+
+    key: str  # stable identity for its counters: "<scenario>#<index>"
+    nth: int | None = None  # only the nth matching call
+    every: int | None = None  # every nth matching call
+    first: int | None = None  # the first N matching calls
+    after: int | None = None  # every matching call after the first N
+    probability: float | None = None  # with the sandbox seed, reproducibly
+
+    def fires(self, rt: "Runtime") -> bool:
+        """Counts one matching call and says whether the rule hits it."""
+        call = rt.store.next_number(f"trigger:{self.key}")
+        if self.nth is not None and call != self.nth:
+            return False
+        if self.every is not None and call % self.every:
+            return False
+        if self.first is not None and call > self.first:
+            return False
+        if self.after is not None and call <= self.after:
+            return False
+        if self.probability is not None:
+            return rt.ids.rng(f"trigger:{self.key}:{call}").random() < self.probability
+        return True
+
+    @classmethod
+    def from_rule(cls, key: str, rule: Mapping[str, Any]) -> "Trigger":
+        """The trigger fields of a scenario rule."""
+        return cls(key=key, nth=rule.get("nth"), every=rule.get("every"),
+                   first=rule.get("first"), after=rule.get("after"),
+                   probability=rule.get("probability"))
+
+
+@dataclass(frozen=True)
 class FaultRule:
     """One rule: which requests it matches, which of them it hits, and what it does."""
 
-    key: str  # stable identity for its counters: "<scenario>#<index>"
+    trigger: Trigger
     provider: str | None = None
     method: str | None = None
     path: str | None = None  # a path template of the spec, or a glob of the concrete path
@@ -42,11 +78,6 @@ class FaultRule:
     tenant: str | None = None
     body: Mapping[str, Any] | None = None  # a condition on the JSON body
     query: Mapping[str, Any] | None = None  # a condition on the query parameters
-    nth: int | None = None  # only the nth matching call
-    every: int | None = None  # every nth matching call
-    first: int | None = None  # the first N matching calls
-    after: int | None = None  # every matching call after the first N
-    probability: float | None = None  # with the sandbox seed, reproducibly
     status: int | None = None
     code: str | None = None
     message: str | None = None
@@ -69,19 +100,6 @@ class FaultRule:
             return False
         return matches(self.query, dict(query))
 
-    def fires(self, call: int, rt: "Runtime") -> bool:
-        """Whether the `call`-th matching call (1-based) is hit."""
-        if self.nth is not None and call != self.nth:
-            return False
-        if self.every is not None and call % self.every:
-            return False
-        if self.first is not None and call > self.first:
-            return False
-        if self.after is not None and call <= self.after:
-            return False
-        if self.probability is not None:
-            return rt.ids.rng(f"fault:{self.key}:{call}").random() < self.probability
-        return True
 
 
 def _error(rt: "Runtime", provider: str, status: int, code: str | None, message: str | None,
@@ -132,8 +150,8 @@ class FaultMiddleware:
                 continue
             if rule.body is not None:
                 if body_bytes is None:
-                    body_bytes = await _read_body(receive)
-                    receive = _replay(body_bytes)
+                    body_bytes = await read_body(receive)
+                    receive = replay(body_bytes)
                 if not matches(rule.body, _json_or_none(body_bytes)):
                     continue
             if await self._apply(rt, rule, provider, scope, receive, send):
@@ -145,15 +163,15 @@ class FaultMiddleware:
         """Applies the rule if it hits this call; True when the response has been sent."""
         if rule.rate_limit is not None:
             limit, window = rule.rate_limit
-            retry_after = ratelimit.consume(rt.store, rule.key, limit, window, rt.clock.now_ms())
+            retry_after = ratelimit.consume(rt.store, rule.trigger.key, limit, window,
+                                            rt.clock.now_ms())
             if retry_after is None:
                 return False
             headers = {**rule.headers, "Retry-After": str(retry_after)}
             await _send_response(_error(rt, provider, rule.status or 429, rule.code, rule.message,
                                         headers), send)
             return True
-        call = rt.store.next_number(f"fault:{rule.key}")
-        if not rule.fires(call, rt):
+        if not rule.trigger.fires(rt):
             return False
         if rule.latency_ms:
             await asyncio.sleep(rule.latency_ms / 1000)  # real time: it is about HTTP timing
@@ -176,28 +194,6 @@ class FaultMiddleware:
 
 def _query(scope: Scope) -> dict[str, str]:
     return dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
-
-
-async def _read_body(receive: Receive) -> bytes:
-    chunks = []
-    while True:
-        message = await receive()
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body"):
-            return b"".join(chunks)
-
-
-def _replay(body: bytes) -> Receive:
-    sent = False
-
-    async def receive() -> Message:
-        nonlocal sent
-        if sent:
-            return {"type": "http.disconnect"}
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return receive
 
 
 def _json_or_none(body: bytes) -> Any:

@@ -9,6 +9,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sandbox.representations import Representation, reencoding, strip_suffix
+from sandbox.asgi import RAW_BODY, read_body, replay
 from sandbox.context import bind, unbind
 from sandbox.runtime import Runtime
 from sandbox.store import JournalEntry
@@ -16,6 +17,7 @@ from sandbox.store import JournalEntry
 BODY_LIMIT = 16_384  # bytes of each body kept in the journal
 PAGES_SEGMENT = "hosted"  # /<provider>/hosted/... is served by the pages app
 _UNRECORDED = ("/_sandbox/requests",)  # reading the journal does not change it
+INBOX_PREFIX = "/_sandbox/inbox/"
 
 
 def _text(chunks: list[bytes]) -> str:
@@ -57,6 +59,11 @@ class SandboxASGI:
             provider = self.runtime.providers.get(path.lstrip("/").split("/", 1)[0])
             if provider is not None and provider.representations:
                 scope, representation = strip_suffix(scope, provider.representations)
+            if path.startswith(INBOX_PREFIX) and scope["method"] == "POST":
+                # A signature covers the exact bytes; Connexion's parsing must not stand
+                # between them and the inbox.
+                body = await read_body(receive)
+                scope, receive = {**scope, RAW_BODY: body}, replay(body)
             if path.startswith(_UNRECORDED):
                 await target(scope, receive, send)
             else:

@@ -235,6 +235,9 @@ class Engine:
         self._defaults = {p: dict(m) for p, m in machines.items()}
         self._overrides: dict[str, dict[str, Machine]] = {}
         self.effects = effects
+        # Called with each emitted event inside the transition's transaction (the webhook
+        # outbox subscribes here, so a notification is stored with the change that caused it).
+        self.subscribers: list[Callable[[Event, Record], None]] = []
 
     # -- definitions ------------------------------------------------------------------
 
@@ -350,11 +353,14 @@ class Engine:
         return updated
 
     def _emit(self, name: str, record: Record, at: int) -> None:
-        self.store.append_event(Event(
+        event = Event(
             name=name, provider=record.provider, tenant=record.tenant, kind=record.kind,
             resource_id=record.id, at=at, state=record.state,
             data={k: v for k, v in record.data.items() if not k.startswith("_")},
-        ))
+        )
+        self.store.append_event(event)
+        for subscriber in self.subscribers:
+            subscriber(event, record)
 
     def allowed(self, record: Record) -> list[str]:
         """Transitions legal from the record's current state."""

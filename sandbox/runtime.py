@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import threading
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import httpx
 from faker import Faker
 
 from sandbox.clock import Clock, ClockState, parse_instant
@@ -20,7 +22,8 @@ from sandbox.providers.base import Provider, Tenant
 from sandbox.scenario import apply as scenario_apply
 from sandbox.scenario import model as scenario_model
 from sandbox.scenario.model import Scenario, ScenarioError
-from sandbox.store import SQLiteStore, Store
+from sandbox.store import Delivery, SQLiteStore, Store
+from sandbox.webhooks import Outbox, WebhookFault, deliver_due
 
 _CLOCK_KEY = "clock"
 _SEEDED_KEY = "seeded"
@@ -56,6 +59,10 @@ class Runtime:
         self._faker = Faker("en_IN")
         self.scenarios: dict[str, LoadedScenario] = {}
         self.faults: tuple[FaultRule, ...] = ()
+        self.webhook_faults: tuple[WebhookFault, ...] = ()
+        self.engine.subscribers.append(Outbox(self))
+        self._http: httpx.AsyncClient | None = None
+        self._delivering: asyncio.Lock | None = None
         self._tick_lock = threading.Lock()
         self._open()
 
@@ -74,6 +81,9 @@ class Runtime:
             self.clock.restore(ClockState(**saved))
         if not self.store.get_meta(_SEEDED_KEY):
             self._seed()
+        for endpoint in self.config.webhooks:
+            self.set_webhook_endpoint(endpoint["provider"], endpoint["tenant"],
+                                      endpoint.get("url"), endpoint.get("secret"))
         for entry in self.store.get_meta(_SCENARIOS_KEY) or []:
             # Loaded before a restart: behaviour comes back, fixtures are already stored.
             scenario = scenario_model.from_dict(entry["doc"], entry["source"])
@@ -102,7 +112,7 @@ class Runtime:
         with self.store.transaction():
             self.store.wipe()
             self.engine.clear_overrides()
-            self.scenarios, self.faults = {}, ()
+            self.scenarios, self.faults, self.webhook_faults = {}, (), ()
             self.clock.reset()
             self._seed()
             for scenario in loaded:
@@ -118,6 +128,7 @@ class Runtime:
                                  "unload it first"])
         scenario_apply.overrides(self, scenario)  # validate before creating anything
         scenario_apply.fault_rules(self, scenario)
+        scenario_apply.webhook_faults(self, scenario)
         scenario_apply.check_steps(self, scenario)
         with self.store.transaction():
             fixtures = scenario_apply.create_fixtures(self, scenario)
@@ -129,6 +140,7 @@ class Runtime:
         for provider, machine in scenario_apply.overrides(self, scenario):
             self.engine.override(provider, machine)
         self.faults += tuple(scenario_apply.fault_rules(self, scenario))
+        self.webhook_faults += tuple(scenario_apply.webhook_faults(self, scenario))
         loaded = LoadedScenario(scenario, fixtures)
         self.scenarios[scenario.name] = loaded
         return loaded
@@ -139,7 +151,7 @@ class Runtime:
             raise KeyError(name)
         remaining = [entry for key, entry in self.scenarios.items() if key != name]
         self.engine.clear_overrides()
-        self.scenarios, self.faults = {}, ()
+        self.scenarios, self.faults, self.webhook_faults = {}, (), ()
         for entry in remaining:
             self._activate(entry.scenario, entry.fixtures)
         self._persist_scenarios()
@@ -173,6 +185,36 @@ class Runtime:
         self.clock.advance(seconds)
         self.persist_clock()
         return self.tick()
+
+    # -- webhooks ---------------------------------------------------------------------
+
+    def set_webhook_endpoint(self, provider: str, tenant: str, url: str | None,
+                             secret: str | None) -> None:
+        """Points a tenant's webhooks at `url` (signed with `secret`, or its default one)."""
+        if provider not in self.providers or self.providers[provider].webhooks is None:
+            raise KeyError(f"{provider} sends no webhooks")
+        self.tenant(provider, tenant)  # raises KeyError for an unknown tenant
+        self.store.set_endpoint(provider, tenant, url, secret)
+
+    def webhook_client(self) -> httpx.AsyncClient:
+        """The HTTP client deliveries use (created in the serving event loop)."""
+        if self._http is None:
+            self._http = httpx.AsyncClient()
+        return self._http
+
+    async def deliver_webhooks(self) -> list[Delivery]:
+        """Attempts every webhook delivery that is due now. Rounds take turns, so a caller
+        returns only after deliveries the background worker had in flight are finished."""
+        if self._delivering is None:
+            self._delivering = asyncio.Lock()
+        async with self._delivering:
+            return await deliver_due(self, self.webhook_client())
+
+    async def aclose(self) -> None:
+        """Closes the webhook client (end of serving)."""
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
 
     # -- lookups used by handlers -----------------------------------------------------
 

@@ -94,6 +94,43 @@ class JournalEntry:
     seq: int = 0
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """One webhook to deliver: a signed body for a URL, retried until it succeeds or the
+    attempts run out. Duplicates of an event (scenario faults) share its `event_id`."""
+
+    id: str
+    event_id: str
+    provider: str
+    tenant: str
+    resource_id: str
+    event: str
+    url: str
+    body: str
+    headers: dict[str, str]
+    created_at: int
+    next_attempt_at: int
+    status: str = "pending"  # pending | sending | delivered | failed
+    attempts: int = 0
+    ordered: bool = True  # waits for earlier deliveries of the same resource
+    last_status: int | None = None
+    last_error: str | None = None
+    delivered_at: int | None = None
+    seq: int = 0
+
+
+@dataclass(frozen=True)
+class DeliveryAttempt:
+    """One HTTP attempt of a delivery."""
+
+    delivery_id: str
+    number: int
+    at: int
+    status_code: int | None
+    error: str | None
+    duration_ms: float
+
+
 class DuplicateRef(Exception):
     """Raised by `insert` when a record's `ref` is already taken for the tenant."""
 
@@ -132,6 +169,25 @@ class Store(Protocol):
                 status: int | None = None, method: str | None = None,
                 limit: int = 100) -> list[JournalEntry]: ...
     def journal_clear(self) -> None: ...
+    def enqueue_delivery(self, delivery: Delivery) -> None: ...
+    def due_deliveries(self, now: int, wall_now: int, limit: int = 50) -> list[Delivery]: ...
+    def claim_delivery(self, delivery: Delivery, wall_now: int, lease_ms: int) -> bool: ...
+    def finish_attempt(self, delivery: Delivery, attempt: DeliveryAttempt, *, status: str,
+                       next_attempt_at: int | None) -> None: ...
+    def deliveries(self, *, provider: str | None = None, resource_id: str | None = None,
+                   status: str | None = None, event: str | None = None,
+                   limit: int = 100) -> list[Delivery]: ...
+    def delivery(self, delivery_id: str) -> Delivery | None: ...
+    def attempts(self, delivery_id: str) -> list[DeliveryAttempt]: ...
+    def redeliver(self, delivery_id: str, now: int) -> Delivery | None: ...
+    def set_endpoint(self, provider: str, tenant: str, url: str | None,
+                     secret: str | None) -> None: ...
+    def endpoint(self, provider: str, tenant: str) -> tuple[str | None, str | None] | None: ...
+    def endpoints(self) -> list[tuple[str, str, str | None, str | None]]: ...
+    def delete_endpoint(self, provider: str, tenant: str) -> bool: ...
+    def inbox_record(self, name: str, at: int, headers: dict[str, str], body: str,
+                     status: int) -> None: ...
+    def inbox(self, name: str, limit: int = 100) -> list[dict[str, Any]]: ...
     def wipe(self) -> None: ...
     def close(self) -> None: ...
 
@@ -166,6 +222,29 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS events_resource ON events (provider, resource_id, seq);
 CREATE TABLE IF NOT EXISTS counters (namespace TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS deliveries (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, event_id TEXT NOT NULL,
+    provider TEXT NOT NULL, tenant TEXT NOT NULL, resource_id TEXT NOT NULL,
+    event TEXT NOT NULL, url TEXT NOT NULL, body TEXT NOT NULL, headers TEXT NOT NULL,
+    created_at INTEGER NOT NULL, next_attempt_at INTEGER NOT NULL, status TEXT NOT NULL,
+    attempts INTEGER NOT NULL, ordered INTEGER NOT NULL, last_status INTEGER,
+    last_error TEXT, delivered_at INTEGER, lease_until INTEGER
+);
+CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (status, next_attempt_at);
+CREATE INDEX IF NOT EXISTS deliveries_resource ON deliveries (provider, resource_id, seq);
+CREATE TABLE IF NOT EXISTS delivery_attempts (
+    delivery_id TEXT NOT NULL, number INTEGER NOT NULL, at INTEGER NOT NULL,
+    status_code INTEGER, error TEXT, duration_ms REAL NOT NULL,
+    PRIMARY KEY (delivery_id, number)
+);
+CREATE TABLE IF NOT EXISTS webhook_endpoints (
+    provider TEXT NOT NULL, tenant TEXT NOT NULL, url TEXT, secret TEXT,
+    PRIMARY KEY (provider, tenant)
+);
+CREATE TABLE IF NOT EXISTS inbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, at INTEGER NOT NULL,
+    status INTEGER NOT NULL, headers TEXT NOT NULL, body TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS journal (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, provider TEXT NOT NULL,
     method TEXT NOT NULL, path TEXT NOT NULL, query TEXT NOT NULL, status INTEGER NOT NULL,
@@ -491,12 +570,160 @@ class SQLiteStore:
         """Forgets every recorded request."""
         self._execute("DELETE FROM journal")
 
+    # -- webhook deliveries -----------------------------------------------------------
+
+    _DELIVERY_COLUMNS = ("id, event_id, provider, tenant, resource_id, event, url, body, headers, "
+                         "created_at, next_attempt_at, status, attempts, ordered, last_status, "
+                         "last_error, delivered_at, seq")
+
+    @staticmethod
+    def _delivery(row: tuple) -> Delivery:
+        values = list(row)
+        values[8] = json.loads(values[8])
+        values[13] = bool(values[13])
+        return Delivery(*values)
+
+    def enqueue_delivery(self, delivery: Delivery) -> None:
+        """Adds a delivery to the outbox (in the caller's transaction)."""
+        d = delivery
+        self._execute(
+            "INSERT INTO deliveries (id, event_id, provider, tenant, resource_id, event, url, "
+            "body, headers, created_at, next_attempt_at, status, attempts, ordered) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (d.id, d.event_id, d.provider, d.tenant, d.resource_id, d.event, d.url, d.body,
+             _dumps(d.headers), d.created_at, d.next_attempt_at, d.status, d.attempts,
+             int(d.ordered)),
+        )
+
+    def due_deliveries(self, now: int, wall_now: int, limit: int = 50) -> list[Delivery]:
+        """Deliveries whose attempt is due on the sandbox clock (or whose sender's lease ran
+        out), earliest first, skipping any that must wait for an earlier delivery of the
+        same resource."""
+        rows = self._execute(
+            f"SELECT {self._DELIVERY_COLUMNS} FROM deliveries AS d "
+            "WHERE ((d.status='pending' AND d.next_attempt_at<=?) "
+            "       OR (d.status='sending' AND d.lease_until<?)) "
+            "AND (d.ordered=0 OR NOT EXISTS (SELECT 1 FROM deliveries AS e "
+            "     WHERE e.provider=d.provider AND e.resource_id=d.resource_id "
+            "     AND e.seq<d.seq AND e.ordered=1 AND e.status IN ('pending','sending'))) "
+            "ORDER BY d.next_attempt_at, d.seq LIMIT ?",
+            (now, wall_now, limit),
+        ).fetchall()
+        return [self._delivery(row) for row in rows]
+
+    def claim_delivery(self, delivery: Delivery, wall_now: int, lease_ms: int) -> bool:
+        """Marks a delivery as being sent; True only for the one sender that got it."""
+        cursor = self._execute(
+            "UPDATE deliveries SET status='sending', lease_until=? WHERE id=? AND "
+            "(status='pending' OR (status='sending' AND lease_until<?))",
+            (wall_now + lease_ms, delivery.id, wall_now),
+        )
+        return cursor.rowcount == 1
+
+    def finish_attempt(self, delivery: Delivery, attempt: DeliveryAttempt, *, status: str,
+                       next_attempt_at: int | None) -> None:
+        """Records an attempt and the delivery's new status."""
+        with self.transaction():
+            self._execute(
+                "INSERT INTO delivery_attempts (delivery_id, number, at, status_code, error, "
+                "duration_ms) VALUES (?,?,?,?,?,?)",
+                (attempt.delivery_id, attempt.number, attempt.at, attempt.status_code,
+                 attempt.error, attempt.duration_ms),
+            )
+            self._execute(
+                "UPDATE deliveries SET status=?, attempts=?, next_attempt_at=?, last_status=?, "
+                "last_error=?, delivered_at=?, lease_until=NULL WHERE id=?",
+                (status, attempt.number,
+                 next_attempt_at if next_attempt_at is not None else delivery.next_attempt_at,
+                 attempt.status_code, attempt.error,
+                 attempt.at if status == "delivered" else delivery.delivered_at, delivery.id),
+            )
+
+    def deliveries(self, *, provider: str | None = None, resource_id: str | None = None,
+                   status: str | None = None, event: str | None = None,
+                   limit: int = 100) -> list[Delivery]:
+        """Deliveries in the order they were queued, filtered."""
+        where, params = ["1=1"], []
+        for column, value in (("provider", provider), ("resource_id", resource_id),
+                              ("status", status), ("event", event)):
+            if value is not None:
+                where.append(f"{column}=?")
+                params.append(value)
+        rows = self._execute(
+            f"SELECT {self._DELIVERY_COLUMNS} FROM deliveries WHERE {' AND '.join(where)} "
+            "ORDER BY seq LIMIT ?", [*params, limit],
+        ).fetchall()
+        return [self._delivery(row) for row in rows]
+
+    def delivery(self, delivery_id: str) -> Delivery | None:
+        """One delivery by id."""
+        row = self._execute(f"SELECT {self._DELIVERY_COLUMNS} FROM deliveries WHERE id=?",
+                            (delivery_id,)).fetchone()
+        return None if row is None else self._delivery(row)
+
+    def attempts(self, delivery_id: str) -> list[DeliveryAttempt]:
+        """The attempts of a delivery, in order."""
+        rows = self._execute(
+            "SELECT delivery_id, number, at, status_code, error, duration_ms "
+            "FROM delivery_attempts WHERE delivery_id=? ORDER BY number", (delivery_id,),
+        ).fetchall()
+        return [DeliveryAttempt(*row) for row in rows]
+
+    def redeliver(self, delivery_id: str, now: int) -> Delivery | None:
+        """Queues a delivery again, due now, whatever its status."""
+        cursor = self._execute(
+            "UPDATE deliveries SET status='pending', next_attempt_at=?, lease_until=NULL "
+            "WHERE id=? AND status!='sending'", (now, delivery_id))
+        return self.delivery(delivery_id) if cursor.rowcount == 1 else None
+
+    # -- webhook endpoints and the test inbox -----------------------------------------
+
+    def set_endpoint(self, provider: str, tenant: str, url: str | None,
+                     secret: str | None) -> None:
+        """Where (and with which secret) a tenant's webhooks go."""
+        self._execute(
+            "INSERT INTO webhook_endpoints (provider, tenant, url, secret) VALUES (?,?,?,?) "
+            "ON CONFLICT(provider, tenant) DO UPDATE SET url=excluded.url, "
+            "secret=excluded.secret", (provider, tenant, url, secret))
+
+    def endpoint(self, provider: str, tenant: str) -> tuple[str | None, str | None] | None:
+        """(url, secret) configured for a tenant, or None."""
+        row = self._execute("SELECT url, secret FROM webhook_endpoints WHERE provider=? AND "
+                            "tenant=?", (provider, tenant)).fetchone()
+        return None if row is None else (row[0], row[1])
+
+    def endpoints(self) -> list[tuple[str, str, str | None, str | None]]:
+        """Every configured endpoint: (provider, tenant, url, secret)."""
+        return [tuple(row) for row in self._execute(
+            "SELECT provider, tenant, url, secret FROM webhook_endpoints "
+            "ORDER BY provider, tenant").fetchall()]
+
+    def delete_endpoint(self, provider: str, tenant: str) -> bool:
+        """Forgets a tenant's endpoint; True if there was one."""
+        return self._execute("DELETE FROM webhook_endpoints WHERE provider=? AND tenant=?",
+                             (provider, tenant)).rowcount == 1
+
+    def inbox_record(self, name: str, at: int, headers: dict[str, str], body: str,
+                     status: int) -> None:
+        """Keeps a webhook received by the sandbox's own test receiver."""
+        self._execute("INSERT INTO inbox (name, at, status, headers, body) VALUES (?,?,?,?,?)",
+                      (name, at, status, _dumps(headers), body))
+
+    def inbox(self, name: str, limit: int = 100) -> list[dict[str, Any]]:
+        """What the test receiver `name` got, oldest first."""
+        rows = self._execute("SELECT seq, at, status, headers, body FROM inbox WHERE name=? "
+                             "ORDER BY seq LIMIT ?", (name, limit)).fetchall()
+        return [{"seq": r[0], "at": r[1], "status": r[2], "headers": json.loads(r[3]),
+                 "body": r[4]} for r in rows]
+
     # -- lifecycle --------------------------------------------------------------------
 
     def wipe(self) -> None:
-        """Deletes all state except the journal (reset re-seeds afterwards)."""
+        """Deletes all state except the journal and webhook endpoints (reset re-seeds)."""
         with self.transaction():
-            for table in ("resources", "timers", "events", "counters", "meta"):
+            # Webhook endpoints are configuration, like the journal: a reset keeps them.
+            for table in ("resources", "timers", "events", "counters", "meta", "deliveries",
+                          "delivery_attempts", "inbox"):
                 self._execute(f"DELETE FROM {table}")
 
     def close(self) -> None:

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from connexion import request
+
+from sandbox.asgi import RAW_BODY
 from sandbox.clock import iso_z
 from sandbox.errors import NOT_FOUND, ApiError
 from sandbox.context import current
 from sandbox.runtime import LoadedScenario, Runtime
 from sandbox.scenario import model as scenario_model
 from sandbox.scenario.model import ScenarioError
-from sandbox.store import Event, JournalEntry, Record
+from sandbox.store import Delivery, Event, JournalEntry, Record
+from sandbox.webhooks import endpoint as webhook_endpoint
 
 
 def _clock(rt: Runtime) -> dict[str, Any]:
@@ -171,3 +176,118 @@ async def unload_scenario(name: str) -> tuple[None, int]:
 
 async def get_scenario_schema() -> dict[str, Any]:
     return scenario_model.schema()
+
+
+# -- webhooks ---------------------------------------------------------------------------
+
+
+def _delivery(rt: Runtime, delivery: Delivery) -> dict[str, Any]:
+    try:
+        payload = json.loads(delivery.body)
+    except ValueError:
+        payload = None
+    return {
+        "id": delivery.id, "event_id": delivery.event_id, "provider": delivery.provider,
+        "tenant": delivery.tenant, "event": delivery.event, "resource_id": delivery.resource_id,
+        "url": delivery.url, "status": delivery.status,
+        "attempts": [{"number": a.number, "at": iso_z(a.at), "status_code": a.status_code,
+                      "error": a.error, "duration_ms": a.duration_ms}
+                     for a in rt.store.attempts(delivery.id)],
+        "created_at": iso_z(delivery.created_at),
+        "next_attempt_at": iso_z(delivery.next_attempt_at)
+        if delivery.status == "pending" else None,
+        "delivered_at": None if delivery.delivered_at is None else iso_z(delivery.delivered_at),
+        "headers": delivery.headers, "body": delivery.body, "payload": payload,
+    }
+
+
+async def list_webhooks(provider: str | None = None, resource_id: str | None = None,
+                        event: str | None = None, status: str | None = None,
+                        limit: int = 100) -> dict[str, Any]:
+    rt = current()
+    found = rt.store.deliveries(provider=provider, resource_id=resource_id, event=event,
+                                status=status, limit=limit)
+    return {"data": [_delivery(rt, d) for d in found]}
+
+
+async def deliver_webhooks() -> dict[str, Any]:
+    rt = current()
+    return {"data": [_delivery(rt, d) for d in await rt.deliver_webhooks()]}
+
+
+async def redeliver_webhook(delivery_id: str) -> dict[str, Any]:
+    rt = current()
+    if rt.store.delivery(delivery_id) is None:
+        raise ApiError(404, NOT_FOUND, f"No webhook delivery {delivery_id!r}.")
+    queued = rt.store.redeliver(delivery_id, rt.clock.now_ms())
+    if queued is None:
+        raise ApiError(409, "conflict", "That delivery is being sent right now; try again.")
+    return _delivery(rt, queued)
+
+
+def _endpoint_view(rt: Runtime, provider: str, tenant: str) -> dict[str, Any]:
+    url, secret = webhook_endpoint(rt, rt.providers[provider], tenant)
+    return {"provider": provider, "tenant": tenant, "url": url, "secret": secret}
+
+
+async def list_webhook_endpoints() -> dict[str, Any]:
+    rt = current()
+    return {"data": [_endpoint_view(rt, name, tenant.id)
+                     for name, provider in rt.providers.items() if provider.webhooks
+                     for tenant in rt.tenants[name]]}
+
+
+async def set_webhook_endpoint(provider: str, tenant: str, body: dict[str, Any]) -> dict[str, Any]:
+    rt = current()
+    try:
+        rt.set_webhook_endpoint(provider, tenant, body["url"], body.get("secret"))
+    except KeyError:
+        raise ApiError(404, NOT_FOUND, f"No {provider} tenant {tenant!r} that receives "
+                                       "webhooks.") from None
+    return _endpoint_view(rt, provider, tenant)
+
+
+async def delete_webhook_endpoint(provider: str, tenant: str) -> tuple[None, int]:
+    if not current().store.delete_endpoint(provider, tenant):
+        raise ApiError(404, NOT_FOUND, f"No webhook endpoint set for {provider} {tenant!r}.")
+    return None, 204
+
+
+# -- the test inbox ---------------------------------------------------------------------
+
+
+def _inbox_status(rt: Runtime, name: str) -> int:
+    return rt.store.get_meta(f"inbox_status:{name}") or 200
+
+
+def _verified_by(rt: Runtime, body: bytes, headers: dict[str, str]) -> str | None:
+    for name, provider in rt.providers.items():
+        if provider.webhooks is None:
+            continue
+        for tenant in rt.tenants[name]:
+            _, secret = webhook_endpoint(rt, provider, tenant.id)
+            if provider.webhooks.verify(body, headers, secret):
+                return f"{name}:{tenant.id}"
+    return None
+
+
+async def receive_in_inbox(name: str) -> tuple[dict[str, Any], int]:
+    rt = current()
+    raw = request.scope.get(RAW_BODY, b"")  # the exact bytes, kept by the outer layer
+    status = _inbox_status(rt, name)
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    rt.store.inbox_record(name, rt.clock.now_ms(), headers, raw.decode("utf-8", "replace"), status)
+    return {"received": 200 <= status < 300}, status
+
+
+async def read_inbox(name: str) -> dict[str, Any]:
+    rt = current()
+    entries = [{**entry, "at": iso_z(entry["at"]),
+                "verified_by": _verified_by(rt, entry["body"].encode(), entry["headers"])}
+               for entry in rt.store.inbox(name, limit=1000)]
+    return {"status": _inbox_status(rt, name), "data": entries}
+
+
+async def set_inbox_status(name: str, body: dict[str, Any]) -> dict[str, Any]:
+    current().store.set_meta(f"inbox_status:{name}", body["status"])
+    return {"status": body["status"]}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from sandbox.errors import ApiError
 from sandbox.lifecycle import Effect
+from sandbox.store import Event, Record
 from sandbox.representations import Representation
 
 if TYPE_CHECKING:
@@ -60,6 +62,36 @@ Builder = Callable[["Runtime", Tenant, Mapping[str, Any], int], Draft]
 created at the given sandbox instant; used by the provider's handlers and by scenario
 fixtures alike. Raises ApiError for a body the provider would refuse."""
 
+@dataclass(frozen=True)
+class WebhookMessage:
+    """One notification a provider sends for an event: its name and body."""
+
+    event: str  # the provider's event name, e.g. payment_captured
+    event_id: str  # unique per notification, for receivers to de-duplicate
+    body: Mapping[str, Any]
+
+
+def _compact_json(body: Mapping[str, Any]) -> bytes:
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+@dataclass(frozen=True)
+class Webhooks:
+    """How a provider notifies: which events become which messages, and how they are
+    encoded, signed and verified (the sandbox signs with the same code integrators can
+    use to verify)."""
+
+    # (event, record after the change, new event id) → messages, possibly none
+    messages: Callable[[Event, Record, Callable[[], str]], list[WebhookMessage]]
+    sign: Callable[[bytes, str], dict[str, str]]  # body, secret → headers to add
+    verify: Callable[[bytes, Mapping[str, str], str], bool]  # body, headers, secret
+    secret: Callable[[Tenant], str]  # the tenant's default signing secret
+    signature_headers: tuple[str, ...] = ()  # what `sign` adds (a fault can drop them)
+    url: Callable[[Record], str | None] = lambda _record: None  # a per-resource target
+    encode: Callable[[Mapping[str, Any]], bytes] = _compact_json
+    content_type: str = "application/json"
+
+
 Authenticator = Callable[[Mapping[str, Any]], "Callable[..., Any] | None"]
 """Given a security scheme from the spec, the function Connexion should call to verify it.
 The function returns token info (a dict with at least `tenant`), or raises ApiError."""
@@ -90,3 +122,4 @@ class Provider:
     client_headers: Callable[[Tenant], Mapping[str, str]] = lambda _tenant: {}
     pages: "Callable[[], flask.Blueprint] | None" = None  # human-facing HTML pages
     representations: tuple[Representation, ...] = ()  # path suffixes such as .json / .xml
+    webhooks: Webhooks | None = None

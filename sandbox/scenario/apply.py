@@ -7,11 +7,12 @@ import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from sandbox.errors import ApiError
-from sandbox.faults import FaultRule
+from sandbox.faults import FaultRule, Trigger
 from sandbox.lifecycle import LifecycleError, Machine, OutcomeRule, parse_duration, timer_rule
 from sandbox.matching import validate_condition
-from sandbox.scenario.model import Scenario, ScenarioError
+from sandbox.scenario.model import CONTROL, Scenario, ScenarioError
 from sandbox.store import DuplicateRef
+from sandbox.webhooks import WebhookFault
 
 if TYPE_CHECKING:
     from sandbox.providers.base import Tenant
@@ -89,15 +90,40 @@ def fault_rules(rt: "Runtime", scenario: Scenario) -> list[FaultRule]:
             raise ScenarioError([f"{scenario.source}: faults/{index}: rate_limit.per must be "
                                  "longer than zero"])
         rules.append(FaultRule(
-            key=f"{scenario.name}#{index}", provider=provider, method=match.get("method"),
-            path=match.get("path"), operation=match.get("operation"), tenant=match.get("tenant"),
-            body=match.get("body"), query=match.get("query"), nth=fault.get("nth"),
-            every=fault.get("every"), first=fault.get("first"), after=fault.get("after"),
-            probability=fault.get("probability"), status=respond.get("status"),
+            trigger=Trigger.from_rule(f"{scenario.name}#{index}", fault), provider=provider,
+            method=match.get("method"), path=match.get("path"), operation=match.get("operation"),
+            tenant=match.get("tenant"), body=match.get("body"), query=match.get("query"),
+            status=respond.get("status"),
             code=respond.get("code"), message=respond.get("message"),
             headers=respond.get("headers") or {}, latency_ms=latency,
             drop=bool(fault.get("drop")), malformed=bool(fault.get("malformed")),
             rate_limit=window,
+        ))
+    return rules
+
+
+def webhook_faults(rt: "Runtime", scenario: Scenario) -> list[WebhookFault]:
+    """The scenario's rules for webhook deliveries."""
+    rules = []
+    for index, rule in enumerate(scenario.section("webhooks")):
+        where = f"webhooks/{index}"
+        match = rule.get("match") or {}
+        provider = _provider(rt, scenario, match, where)
+        if rt.providers[provider].webhooks is None:
+            raise ScenarioError([f"{scenario.source}: {where}: {provider} sends no webhooks"])
+        try:
+            validate_condition(match.get("body"))
+            timing = {key: parse_duration(rule[key]) for key in ("delay", "reorder", "replay")
+                      if key in rule}
+        except ValueError as exc:
+            raise ScenarioError([f"{scenario.source}: {where}: {exc}"]) from None
+        rules.append(WebhookFault(
+            trigger=Trigger.from_rule(f"{scenario.name}#webhooks{index}", rule),
+            provider=provider, tenant=match.get("tenant"), event=match.get("event"),
+            body=match.get("body"), duplicate=rule.get("duplicate", 0),
+            delay_ms=timing.get("delay", 0), reorder_ms=timing.get("reorder", 0),
+            replay_ms=timing.get("replay"), tamper=bool(rule.get("tamper")),
+            drop_signature=bool(rule.get("drop_signature")),
         ))
     return rules
 
@@ -113,8 +139,8 @@ def check_steps(rt: "Runtime", scenario: Scenario) -> None:
             validate_condition(expect.get("headers"))
         except ValueError as exc:
             raise ScenarioError([f"{scenario.source}: steps/{index}/expect: {exc}"]) from None
-        action = step.get("request") or step.get("simulate")
-        if action is None:
+        action = step.get("request") or step.get("simulate") or step.get("wait_for_webhook")
+        if action is None or action.get("provider") == CONTROL:
             continue
         provider = _provider(rt, scenario, action, f"steps/{index}")
         if action.get("tenant") is not None:

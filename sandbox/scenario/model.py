@@ -14,6 +14,7 @@ from jsonschema import Draft7Validator
 
 
 SCHEMA_PATH = Path(__file__).with_name("scenario.schema.json")
+CONTROL = "_sandbox"  # steps name the control API as their provider to call it
 
 
 class ScenarioError(ValueError):
@@ -125,10 +126,12 @@ def _message(error: Any) -> str:
 def _semantic_problems(doc: dict[str, Any]) -> list[str]:
     """Checks JSON Schema cannot express (durations parse, a fault says when)."""
     problems = []
-    for index, fault in enumerate(doc.get("faults") or []):
-        triggers = [k for k in ("nth", "every", "first", "after") if k in fault]
-        if len(triggers) > 1:
-            problems.append(f"faults/{index}: use one of nth, every, first, after, not {triggers}")
+    for section in ("faults", "webhooks"):
+        for index, rule in enumerate(doc.get(section) or []):
+            triggers = [k for k in ("nth", "every", "first", "after") if k in rule]
+            if len(triggers) > 1:
+                problems.append(f"{section}/{index}: use one of nth, every, first, after, "
+                                f"not {triggers}")
     return problems
 
 

@@ -16,7 +16,7 @@ import httpx
 from sandbox.config import SandboxConfig
 from sandbox.lifecycle import parse_duration
 from sandbox.matching import MISSING, holds, lookup
-from sandbox.scenario.model import Scenario
+from sandbox.scenario.model import CONTROL, Scenario
 
 DEFAULT_START = "2024-01-15T10:00:00Z"
 # Links in responses use this base in scenario runs, so output does not depend on the port.
@@ -63,7 +63,8 @@ class ScenarioRun:
         return None if failed is None else f"{failed.label}: {failed.detail}"
 
     def transcript(self) -> list[tuple[str, int | None, bytes]]:
-        """Every step's response, for comparing two runs byte for byte."""
+        """Every step's response, for comparing two runs byte for byte (the sandbox's own
+        address, which differs between runs, reads `${sandbox}`)."""
         return [(step.label, step.status, step.body) for step in self.steps]
 
 
@@ -117,6 +118,7 @@ class StepRunner:
             run.error = f"the sandbox refused the scenario ({loaded.status_code}): {_excerpt(loaded)}"
             return run
         try:
+            self.variables["sandbox"] = self.base_url
             self.variables.update(loaded.json()["fixtures"])
             self._load_credentials()
             for index, step in enumerate(self.scenario.section("steps"), 1):
@@ -143,7 +145,7 @@ class StepRunner:
         label = f"step {index}"
         try:
             step = {**step, **{k: _substitute(v, self.variables) for k, v in step.items()
-                               if k in ("request", "simulate")}}
+                               if k in ("request", "simulate", "wait_for_webhook")}}
             label = f"step {index} ({step.get('name') or self._describe(step)})"
             if "advance" in step:
                 seconds = parse_duration(step["advance"]) / 1000
@@ -151,11 +153,21 @@ class StepRunner:
                                             json={"seconds": seconds})
                 self._expect_status(response, step.get("expect") or {"status": 200})
                 return StepResult(label, True, response.status_code, response.content)
+            if "wait_for_webhook" in step:
+                delivery = self._wait_for_webhook(step["wait_for_webhook"])
+                self._check_json(delivery, _substitute(step.get("expect") or {}, self.variables))
+                self._save_from(delivery, step.get("save") or {})
+                # Only what the sandbox decided goes in the transcript, not URLs or timings.
+                stable = {k: delivery[k] for k in ("event", "event_id", "resource_id", "status",
+                                                    "payload")}
+                stable["attempts"] = [a["status_code"] for a in delivery["attempts"]]
+                return StepResult(label, True, 200, json.dumps(stable, sort_keys=True).encode())
             response = self._send(step)
             expect = step.get("expect") or ({"status": 200} if "simulate" in step else {})
             self._check(response, _substitute(expect, self.variables))
             self._save(response, step.get("save") or {})
-            return StepResult(label, True, response.status_code, response.content)
+            body = response.content.replace(self.base_url.encode(), b"${sandbox}")
+            return StepResult(label, True, response.status_code, body)
         except StepFailed as failure:
             return StepResult(label, False, detail=str(failure))
 
@@ -165,7 +177,34 @@ class StepRunner:
             return f"{step['request']['method']} {step['request']['path']}"
         if "simulate" in step:
             return f"simulate {step['simulate']['event']} on {step['simulate']['resource']}"
+        if "wait_for_webhook" in step:
+            wait = step["wait_for_webhook"]
+            return f"wait for webhook {wait.get('event', '')} {wait.get('resource', '')}".strip()
         return f"advance {step['advance']}"
+
+    def _wait_for_webhook(self, wait: dict[str, Any]) -> dict[str, Any]:
+        """Delivers what is due and polls until `count` matching deliveries reach the status
+        (real time, at most `timeout`); returns the last of them."""
+        wanted = wait.get("status", "delivered")
+        count = wait.get("count", 1)
+        query = {"provider": self._provider(wait), "event": wait.get("event"),
+                 "resource_id": wait.get("resource")}
+        query = {k: v for k, v in query.items() if v is not None}
+        deadline = time.monotonic() + parse_duration(wait.get("timeout", "10s")) / 1000
+        seen: list[dict[str, Any]] = []
+        while True:
+            self.client.post(f"{self.base_url}/_sandbox/webhooks/deliver")
+            seen = self.client.get(f"{self.base_url}/_sandbox/webhooks",
+                                   params={**query, "limit": 1000}).json()["data"]
+            hits = [d for d in seen if _delivery_is(d, wanted)]
+            if len(hits) >= count:
+                return hits[count - 1]
+            if time.monotonic() >= deadline:
+                states = ", ".join(f"{d['event']} {d['status']} ({len(d['attempts'])} attempts)"
+                                   for d in seen) or "no delivery at all"
+                raise StepFailed(f"expected {count} {wanted} webhook(s) matching {query}, "
+                                 f"saw: {states}")
+            time.sleep(0.05)
 
     def _provider(self, item: dict[str, Any]) -> str:
         provider = item.get("provider") or self.scenario.provider
@@ -182,7 +221,7 @@ class StepRunner:
         request = step["request"]
         provider = self._provider(request)
         headers = {}
-        if request.get("auth", True):
+        if request.get("auth", True) and provider != CONTROL:
             key = (provider, request.get("tenant"))
             if key not in self._headers:
                 raise StepFailed(f"{provider} has no tenant {request.get('tenant')!r}")
@@ -215,17 +254,21 @@ class StepRunner:
                 body = response.json()
             except ValueError:
                 raise StepFailed(f"expected a JSON body, got: {_excerpt(response)}") from None
-            for path, expected in expect["json"].items():
-                actual = lookup(body, path)
-                if not holds(expected, actual):
-                    raise StepFailed(f"expected json {path} {_show(expected)}, got "
-                                     f"{'nothing' if actual is MISSING else repr(actual)}\n"
-                                     f"  response {response.status_code}: {_excerpt(response)}")
+            self._check_json(body, expect, f"\n  response {response.status_code}: "
+                                            f"{_excerpt(response)}")
         for name, expected in (expect.get("headers") or {}).items():
             actual = response.headers.get(name, MISSING)
             if not holds(expected, actual):
                 raise StepFailed(f"expected header {name} {_show(expected)}, got "
                                  f"{'nothing' if actual is MISSING else repr(actual)}")
+
+    @staticmethod
+    def _check_json(body: Any, expect: dict[str, Any], context: str = "") -> None:
+        for path, expected in (expect.get("json") or {}).items():
+            actual = lookup(body, path)
+            if not holds(expected, actual):
+                raise StepFailed(f"expected json {path} {_show(expected)}, got "
+                                 f"{'nothing' if actual is MISSING else repr(actual)}{context}")
 
     def _save(self, response: httpx.Response, save: dict[str, str]) -> None:
         if not save:
@@ -234,12 +277,22 @@ class StepRunner:
             body = response.json()
         except ValueError:
             raise StepFailed("cannot save values: the response is not JSON") from None
+        self._save_from(body, save, f"\n  response: {_excerpt(response)}")
+
+    def _save_from(self, body: Any, save: dict[str, str], context: str = "") -> None:
         for name, path in save.items():
             value = lookup(body, path)
             if value is MISSING:
-                raise StepFailed(f"cannot save {name}: the response has no {path}\n"
-                                 f"  response: {_excerpt(response)}")
+                raise StepFailed(f"cannot save {name}: the response has no {path}{context}")
             self.variables[name] = value
+
+
+def _delivery_is(delivery: dict[str, Any], wanted: str) -> bool:
+    if wanted == "any":
+        return True
+    if wanted == "attempted":
+        return any(a["error"] for a in delivery["attempts"])
+    return delivery["status"] == wanted
 
 
 def _show(expected: Any) -> str:

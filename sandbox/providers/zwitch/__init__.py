@@ -3,7 +3,16 @@
 from pathlib import Path
 
 from sandbox.providers.base import Provider
-from sandbox.providers.zwitch import auth, effects, errors, handlers, models, pages, seed
+from sandbox.providers.zwitch import (
+    auth,
+    effects,
+    errors,
+    handlers,
+    models,
+    pages,
+    seed,
+    webhooks,
+)
 
 PROVIDER = Provider(
     name="zwitch",
@@ -19,4 +28,5 @@ PROVIDER = Provider(
     builders=models.BUILDERS,
     client_headers=auth.client_headers,
     pages=pages.blueprint,
+    webhooks=webhooks.WEBHOOKS,
 )
