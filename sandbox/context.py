@@ -9,6 +9,7 @@ if TYPE_CHECKING:
     from sandbox.runtime import Runtime
 
 _current: ContextVar["Runtime"] = ContextVar("paysandbox_runtime")
+_base_url: ContextVar[str] = ContextVar("paysandbox_base_url")
 
 
 def current() -> "Runtime":
@@ -16,11 +17,28 @@ def current() -> "Runtime":
     return _current.get()
 
 
-def bind(runtime: "Runtime") -> Token:
-    """Makes `runtime` current for this context; returns a token for `unbind`."""
-    return _current.set(runtime)
+def bind(runtime: "Runtime", scope: dict | None = None) -> tuple[Token, Token | None]:
+    """Makes `runtime` (and the request's base URL) current; returns tokens for `unbind`."""
+    return _current.set(runtime), None if scope is None else _base_url.set(_from_scope(scope))
 
 
-def unbind(token: Token) -> None:
-    """Restores the previous current runtime."""
-    _current.reset(token)
+def unbind(tokens: tuple[Token, Token | None]) -> None:
+    """Restores what was current before `bind`."""
+    runtime, scope = tokens
+    _current.reset(runtime)
+    if scope is not None:
+        _base_url.reset(scope)
+
+
+def base_url() -> str:
+    """`scheme://host` the current request was sent to (no trailing slash)."""
+    return _base_url.get()
+
+
+def _from_scope(scope: dict) -> str:
+    # Read before routing: mounts rewrite root_path in the same scope dict later on.
+    host = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"host"), None)
+    if host is None:
+        server_host, port = scope.get("server") or ("127.0.0.1", 80)
+        host = f"{server_host}:{port}"
+    return f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}"

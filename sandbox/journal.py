@@ -50,7 +50,7 @@ class SandboxASGI:
         if scope["type"] != "http":
             await self.api(scope, receive, send)
             return
-        token = bind(self.runtime)
+        token = bind(self.runtime, scope)
         try:
             self.runtime.tick()
             path = scope["path"]

@@ -5,12 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
-from connexion import request
-
 from sandbox.clock import to_ms
 from sandbox.providers.zwitch import errors, models
 from sandbox.providers.zwitch.models import COLLECT, NAME, TOKEN
-from sandbox.context import current
+from sandbox.context import base_url, current
 from sandbox.runtime import Runtime
 from sandbox.providers.base import Draft
 from sandbox.store import DuplicateRef, Record
@@ -19,7 +17,7 @@ Response = tuple[dict[str, Any], int]
 
 
 def _base_url(rt: Runtime) -> str:
-    return rt.public_url(str(request.base_url))
+    return rt.public_url(base_url())
 
 
 def _create_once(rt: Runtime, tenant: str, draft: Draft, ref_field: str) -> Record:

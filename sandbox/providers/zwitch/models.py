@@ -74,6 +74,11 @@ def payment_link(base_url: str, payment_id: str) -> str:
     return f"{base_url}/{NAME}/hosted/pay/{payment_id}"
 
 
+def account_page(base_url: str, account_id: str) -> str:
+    """The sandbox's page of an account's open collect requests (what its QR code opens)."""
+    return f"{base_url}/{NAME}/hosted/account/{account_id}"
+
+
 @lru_cache(maxsize=2048)
 def qr_data_uri(content: str) -> str:
     """A real, scannable PNG QR code of `content` as a data URI."""
@@ -105,11 +110,12 @@ def _optional(view: dict[str, Any], data: Mapping[str, Any], *keys: str) -> None
 def collect_created(record: Record, tenant: Tenant, base_url: str) -> dict[str, Any]:
     """The create response (seed 002 "Create UPI Collect Request" → Response)."""
     data = record.data
-    link = payment_link(base_url, record.id)
     view = _collect_common(record)
     view["upi_details"] = {
-        "qr_code": qr_data_uri(link),
-        "payment_link": link,
+        # One QR per account, like a shop's counter QR: encoding each request's own link
+        # would cost a millisecond or more of pure-Python QR encoding on every create.
+        "qr_code": qr_data_uri(account_page(base_url, data["account_id"])),
+        "payment_link": payment_link(base_url, record.id),
         "upi_id": upi_id(data["account_id"]),
         "merchant_name": tenant.profile["merchant_name"],
     }

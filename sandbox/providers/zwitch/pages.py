@@ -8,7 +8,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from sandbox.lifecycle import IllegalTransition
 from sandbox.money import as_string
 from sandbox.pages import runtime
-from sandbox.providers.zwitch.models import COLLECT, NAME, TOKEN, payment_link, qr_data_uri
+from sandbox.providers.zwitch.models import COLLECT, NAME, TOKEN, account_page, qr_data_uri
 from sandbox.store import Record
 
 # What each button on a page does: label → lifecycle transition.
@@ -48,10 +48,25 @@ def blueprint() -> Blueprint:
                 return redirect(url_for(".pay", payment_id=payment_id))
         rt = runtime()
         tenant = rt.tenant(NAME, record.tenant)
-        link = payment_link(rt.public_url(request.host_url), record.id)
+        qr = qr_data_uri(account_page(rt.public_url(request.host_url), record.data["account_id"]))
         return render_template("zwitch/pay.html", payment=record, problem=problem,
-                               amount=as_string(record.data["amount"]), qr=qr_data_uri(link),
+                               amount=as_string(record.data["amount"]), qr=qr,
                                merchant=tenant.profile["merchant_name"])
+
+    @pages.get("/account/<account_id>")
+    def account(account_id: str) -> str:
+        rt = runtime()
+        owner = next((t for t in rt.tenants[NAME] if account_id in t.profile["accounts"]), None)
+        if owner is None:
+            abort(404)
+        open_requests = [
+            record for state in ("pending", "processing")
+            for record in rt.store.query(NAME, owner.id, COLLECT, state=state,
+                                         parent=account_id, limit=50).records
+        ]
+        return render_template("zwitch/account.html", account_id=account_id,
+                               merchant=owner.profile["merchant_name"], payments=open_requests,
+                               amounts={r.id: as_string(r.data["amount"]) for r in open_requests})
 
     @pages.route("/layer/<token_id>", methods=["GET", "POST"])
     def checkout(token_id: str) -> str | Response:

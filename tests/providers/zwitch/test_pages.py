@@ -37,3 +37,11 @@ def test_landing_page_links_every_provider(sb):
     with sb.client() as browser:
         page = browser.get("/")
     assert page.status_code == 200 and "/zwitch/ui/" in page.text
+
+
+def test_the_qr_code_opens_the_accounts_open_requests(sb, zwitch):
+    payment = collect(zwitch)
+    with sb.client() as browser:
+        page = browser.get("/zwitch/hosted/account/acc_1234567890")
+        assert page.status_code == 200 and f"../pay/{payment['id']}" in page.text
+        assert browser.get("/zwitch/hosted/account/acc_2000000099").status_code == 404
