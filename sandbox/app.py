@@ -18,11 +18,13 @@ from connexion.exceptions import ProblemException
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
+from connexion.spec import Specification
 from starlette.exceptions import HTTPException
 
 from sandbox import pages
 from sandbox.control import handlers as control_handlers
 from sandbox.errors import ApiError, make_error_handler
+from sandbox.fastpath import FastPath, compile_operations
 from sandbox.faults import FaultMiddleware
 from sandbox.journal import SandboxASGI
 from sandbox.lifecycle import LifecycleError
@@ -142,4 +144,10 @@ def build_app(runtime: Runtime) -> SandboxASGI:
     for exc in (ApiError, LifecycleError, ProblemException, HTTPException, Exception):
         api.add_error_handler(exc, handle)
     html = WSGIMiddleware(pages.build_pages(runtime))
-    return SandboxASGI(runtime, api, html)
+    fast = None
+    if runtime.config.fast_path:
+        operations = [op for name, provider in runtime.providers.items()
+                      for op in compile_operations(provider, Specification.load(spec_path(name)),
+                                                   runtime.config.validate_responses)]
+        fast = FastPath(operations, index.templates, runtime.config.validate_responses)
+    return SandboxASGI(runtime, api, html, fast)

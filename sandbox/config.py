@@ -23,6 +23,7 @@ class SandboxConfig:
     clock_frozen: bool = False  # time stands still until advanced
     scenarios: list[str] = field(default_factory=list)
     validate_responses: bool = False  # answer 500 when a handler leaves its spec (tests)
+    fast_path: bool = True  # serve provider operations without Connexion's middleware stack
     journal_size: int = 1000
     tick_seconds: float = 0.25  # how often due timers are fired while time runs
     public_url: str | None = None  # base URL in links the sandbox hands out

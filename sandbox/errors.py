@@ -114,6 +114,14 @@ def render_control_error(err: ApiError) -> tuple[dict[str, Any], int]:
     return body, err.status
 
 
+def encode_error(provider: "Provider | None", exc: Exception) -> tuple[bytes, int, dict[str, str]]:
+    """Any exception as (JSON body, status, headers) in the shape of `provider` (the control
+    API's own shape when None): the one place every error answer is made."""
+    err = from_exception(exc, provider.auth_hint if provider else "")
+    body, status = render_control_error(err) if provider is None else provider.render_error(err)
+    return json.dumps(body).encode(), status, err.headers
+
+
 def json_response(body: Any, status: int, headers: dict[str, str] | None = None) -> ConnexionResponse:
     """A JSON response for error handlers."""
     return ConnexionResponse(
@@ -134,15 +142,11 @@ def make_error_handler(
 
     def handle(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         segment = request.url.path.lstrip("/").split("/", 1)[0]
-        provider = providers.get(segment)
-        err = from_exception(exc, provider.auth_hint if provider else "")
-        if err.status == 405:
+        body, status, headers = encode_error(providers.get(segment), exc)
+        if status == 405:
             # The router knows only the route it matched first; the spec knows them all.
-            err.headers["Allow"] = ", ".join(documented_methods(request.url.path))
-        if provider is None:
-            body, status = render_control_error(err)
-        else:
-            body, status = provider.render_error(err)
-        return json_response(body, status, err.headers)
+            headers["Allow"] = ", ".join(documented_methods(request.url.path))
+        return ConnexionResponse(status_code=status, mimetype="application/json",
+                                 content_type="application/json", body=body, headers=headers)
 
     return handle

@@ -11,6 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from sandbox.representations import Representation, reencoding, strip_suffix
 from sandbox.asgi import RAW_BODY, read_body, replay
 from sandbox.context import bind, unbind
+from sandbox.fastpath import FastPath
 from sandbox.runtime import Runtime
 from sandbox.store import JournalEntry
 
@@ -33,10 +34,12 @@ def _headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
 class SandboxASGI:
     """The ASGI application served by uvicorn."""
 
-    def __init__(self, runtime: Runtime, api: ASGIApp, pages: ASGIApp) -> None:
+    def __init__(self, runtime: Runtime, api: ASGIApp, pages: ASGIApp,
+                 fast: FastPath | None = None) -> None:
         self.runtime = runtime
         self.api = api
         self.pages = pages
+        self.fast = fast
 
     def _target(self, path: str) -> ASGIApp:
         if path == "/":
@@ -44,7 +47,11 @@ class SandboxASGI:
         parts = path.split("/", 3)
         if len(parts) > 2 and parts[2] == PAGES_SEGMENT and parts[1] in self.runtime.providers:
             return self.pages
-        return self.api
+        return self._api
+
+    async def _api(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.fast is None or not await self.fast.handle(scope, receive, send):
+            await self.api(scope, receive, send)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -22,24 +22,29 @@ def _reject_constant(name: str) -> t.NoReturn:
     raise ValueError(f"{name} is not a JSON number")
 
 
+def parse_json_body(raw: bytes, encoding: str = "utf-8") -> t.Any:
+    """A request body as strict JSON (None when empty); BadRequestProblem saying what is
+    wrong otherwise."""
+    try:
+        text = raw.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        raise BadRequestProblem(detail=f"The request body is not {encoding} text.") from None
+    if not text:
+        return None
+    try:
+        body = json.loads(text, parse_constant=_reject_constant)
+    except (json.JSONDecodeError, ValueError) as exc:
+        raise BadRequestProblem(detail=f"The request body is not valid JSON: {exc}.") from None
+    if _has_infinity(body):
+        raise BadRequestProblem(detail="The request body has a number too large to represent.")
+    return body
+
+
 class StrictJSONBodyValidator(JSONRequestBodyValidator):
     """JSON body validator that refuses non-standard numbers and explains parse errors."""
 
     async def _parse(self, stream: t.AsyncGenerator[bytes, None], scope: Scope) -> t.Any:
-        raw = b"".join([message async for message in stream])
-        try:
-            text = raw.decode(self._encoding)
-        except UnicodeDecodeError:
-            raise BadRequestProblem(detail=f"The request body is not {self._encoding} text.") from None
-        if not text:
-            return None
-        try:
-            body = json.loads(text, parse_constant=_reject_constant)
-        except (json.JSONDecodeError, ValueError) as exc:
-            raise BadRequestProblem(detail=f"The request body is not valid JSON: {exc}.") from None
-        if _has_infinity(body):
-            raise BadRequestProblem(detail="The request body has a number too large to represent.")
-        return body
+        return parse_json_body(b"".join([message async for message in stream]), self._encoding)
 
 
 def _has_infinity(value: t.Any) -> bool:
@@ -68,14 +73,23 @@ class ClearParameterValidator(ParameterValidator):
             return None
         cached = _PARAMETER_VALIDATORS.get(id(param))
         if cached is None or cached[0] is not param:
-            cached = (param, Draft4Validator(param.get("schema", param),
-                                             format_checker=Draft4Validator.FORMAT_CHECKER))
+            cached = (param, parameter_validator(param))
             _PARAMETER_VALIDATORS[id(param)] = cached
-        try:
-            cached[1].validate(value)
-        except ValidationError as exc:
-            return f"{exc.message} - '{param['name']}'"
-        return None
+        return parameter_error(cached[1], param["name"], value)
+
+
+def parameter_validator(param: dict) -> Draft4Validator:
+    """The compiled validator of one parameter definition."""
+    return Draft4Validator(param.get("schema", param), format_checker=Draft4Validator.FORMAT_CHECKER)
+
+
+def parameter_error(validator: Draft4Validator, name: str, value: t.Any) -> str | None:
+    """A one-line message naming the parameter, or None when the value is valid."""
+    try:
+        validator.validate(value)
+    except ValidationError as exc:
+        return f"{exc.message} - '{name}'"
+    return None
 
 
 VALIDATORS = {
