@@ -107,6 +107,7 @@ async def _ticker(runtime: Runtime) -> None:
         await asyncio.sleep(runtime.config.tick_seconds)
         try:
             runtime.tick()
+            runtime.store.flush_journal()
             await runtime.deliver_webhooks()
         except Exception:  # a failed tick must not stop time for good
             log.exception("firing due transitions or delivering webhooks failed")

@@ -35,6 +35,9 @@ class IdGenerator:
 
     def token(self, name: str, length: int = 16, alphabet: str = HEX) -> str:
         """A stable pseudo-random string for `name` under this seed."""
+        if alphabet == HEX and length <= 64:
+            # The digest is already uniformly random hex: no need for a random source.
+            return hashlib.blake2b(f"{self.seed}:{name}".encode(), digest_size=32).hexdigest()[:length]
         rng = self.rng(name)
         return "".join(rng.choice(alphabet) for _ in range(length))
 

@@ -88,13 +88,11 @@ class Outbox:
         hooks = provider.webhooks
         if hooks is None:
             return
-        messages = hooks.messages(event, record, lambda: self.rt.ids.new("evt_", 24))
-        if not messages:
-            return
         url, secret = endpoint(self.rt, provider, event.tenant)
         url = hooks.url(record) or url
         if not url:
             return  # nowhere to send: like a merchant who never configured webhooks
+        messages = hooks.messages(event, record, lambda: self.rt.ids.new("evt_", 24))
         for message in messages:
             body = hooks.encode(message.body)
             headers = {"content-type": hooks.content_type, "user-agent": USER_AGENT,

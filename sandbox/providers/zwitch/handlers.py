@@ -37,8 +37,10 @@ async def create_upi_collect(account_id: str, body: dict[str, Any],
                              token_info: dict[str, Any]) -> Response:
     rt = current()
     tenant = rt.tenant(NAME, token_info["tenant"])
-    draft = models.draft_collect(rt, tenant, {**body, "account_id": account_id}, rt.clock.now_ms())
-    record = _create_once(rt, tenant.id, draft, "merchant_reference_id")
+    with rt.store.transaction():  # the id counter and the payment commit together
+        draft = models.draft_collect(rt, tenant, {**body, "account_id": account_id},
+                                     rt.clock.now_ms())
+        record = _create_once(rt, tenant.id, draft, "merchant_reference_id")
     return models.collect_created(record, tenant, _base_url(rt)), 200
 
 
@@ -77,8 +79,10 @@ async def get_payment(id: str, token_info: dict[str, Any]) -> Response:
 async def create_payment_token(body: dict[str, Any], token_info: dict[str, Any]) -> Response:
     rt = current()
     tenant = rt.tenant(NAME, token_info["tenant"])
-    draft = models.draft_token(rt, tenant, body, rt.clock.now_ms())
-    return models.token_view(_create_once(rt, tenant.id, draft, "mtx")), 200
+    with rt.store.transaction():
+        draft = models.draft_token(rt, tenant, body, rt.clock.now_ms())
+        record = _create_once(rt, tenant.id, draft, "mtx")
+    return models.token_view(record), 200
 
 
 # Seed 002 documents a production and a sandbox path; in the sandbox both act alike.
