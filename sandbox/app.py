@@ -4,6 +4,8 @@ API at `/_sandbox`, Swagger UI for each, and the providers' HTML pages (Flask)."
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import contextlib
 import logging
 import re
@@ -29,6 +31,7 @@ from sandbox.faults import FaultMiddleware
 from sandbox.journal import SandboxASGI
 from sandbox.lifecycle import LifecycleError
 from sandbox.resources import spec_path
+from sandbox.config import SandboxConfig
 from sandbox.runtime import Runtime
 from sandbox.security import security_map
 from sandbox.validation import VALIDATORS
@@ -152,3 +155,13 @@ def build_app(runtime: Runtime) -> SandboxASGI:
                                                    runtime.config.validate_responses)]
         fast = FastPath(operations, index.templates, runtime.config.validate_responses)
     return SandboxASGI(runtime, api, html, fast)
+
+
+CONFIG_VARIABLE = "PAYSANDBOX_CONFIG"
+
+
+def worker_app() -> SandboxASGI:
+    """The app of one worker process of `paysandbox serve --workers N` (a uvicorn factory):
+    the configuration comes from the parent process through the environment."""
+    config = SandboxConfig(**json.loads(os.environ[CONFIG_VARIABLE]))
+    return build_app(Runtime(config))

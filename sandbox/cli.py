@@ -18,6 +18,7 @@ def _serve(args: argparse.Namespace) -> int:
         "clock_start": args.clock_start, "clock_frozen": args.frozen or None,
         "scenarios": args.scenario or None, "public_url": args.public_url,
         "validate_responses": args.validate_responses or None,
+        "workers": args.workers,
     }
     if args.config:
         config = SandboxConfig.from_file(args.config, **options)
@@ -204,6 +205,8 @@ def parser() -> argparse.ArgumentParser:
                        help="base URL used in links the sandbox hands out")
     serve.add_argument("--validate-responses", action="store_true",
                        help="answer 500 if a response ever leaves its spec (for CI)")
+    serve.add_argument("--workers", type=int, default=None,
+                       help="processes sharing one database file (default 1)")
     serve.add_argument("--config", default=None, metavar="FILE", help="YAML configuration")
     serve.set_defaults(run=_serve)
 

@@ -24,6 +24,7 @@ class SandboxConfig:
     scenarios: list[str] = field(default_factory=list)
     validate_responses: bool = False  # answer 500 when a handler leaves its spec (tests)
     fast_path: bool = True  # serve provider operations without Connexion's middleware stack
+    workers: int = 1  # processes serving one database (state shared through SQLite)
     journal_size: int = 1000
     tick_seconds: float = 0.25  # how often due timers are fired while time runs
     public_url: str | None = None  # base URL in links the sandbox hands out

@@ -59,6 +59,7 @@ class SandboxASGI:
             return
         token = bind(self.runtime, scope)
         try:
+            self.runtime.sync()
             self.runtime.tick()
             path = scope["path"]
             target = self._target(path)

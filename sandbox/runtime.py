@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
+import os
 import threading
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -28,6 +30,7 @@ from sandbox.webhooks import Outbox, WebhookFault, deliver_due
 _CLOCK_KEY = "clock"
 _SEEDED_KEY = "seeded"
 _SCENARIOS_KEY = "scenarios"
+_GENERATION_KEY = "generation"
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,8 @@ class Runtime:
         self.webhook_faults: tuple[WebhookFault, ...] = ()
         self.engine.subscribers.append(Outbox(self))
         self._http: httpx.AsyncClient | None = None
+        self._changes = itertools.count(1)
+        self._generation: str | None = None
         self._delivering: asyncio.Lock | None = None
         self._tick_lock = threading.Lock()
         self._open()
@@ -161,10 +166,40 @@ class Runtime:
             {"doc": e.scenario.doc, "source": e.scenario.source, "fixtures": e.fixtures}
             for e in self.scenarios.values()
         ])
+        self._changed()
 
     def persist_clock(self) -> None:
         """Saves the clock so a restart (or another worker) continues from it."""
         self.store.set_meta(_CLOCK_KEY, asdict(self.clock.state))
+        self._changed()
+
+    def freeze_clock(self, frozen: bool) -> None:
+        """Stops time where it is, or lets it run on from there."""
+        self.clock.freeze(frozen)
+        self.persist_clock()
+
+    def _changed(self) -> None:
+        # Other workers compare this token on every request and reload what is shared
+        # in memory (the clock, loaded scenarios) when it differs.
+        self._generation = f"{os.getpid()}-{next(self._changes)}"
+        self.store.set_meta(_GENERATION_KEY, self._generation)
+
+    def sync(self) -> None:
+        """Catches up with changes another worker made to the clock or the scenarios."""
+        if self.config.workers <= 1:
+            return
+        token = self.store.get_meta(_GENERATION_KEY)
+        if token == self._generation:
+            return
+        self._generation = token
+        saved = self.store.get_meta(_CLOCK_KEY)
+        if saved is not None:
+            self.clock.restore(ClockState(**saved))
+        self.engine.clear_overrides()
+        self.scenarios, self.faults, self.webhook_faults = {}, (), ()
+        for entry in self.store.get_meta(_SCENARIOS_KEY) or []:
+            self._activate(scenario_model.from_dict(entry["doc"], entry["source"]),
+                           entry["fixtures"])
 
     def close(self) -> None:
         """Releases the store."""

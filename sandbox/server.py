@@ -3,19 +3,21 @@
 
 from __future__ import annotations
 
+import json
+import os
+import tempfile
 import threading
-from dataclasses import replace
+from dataclasses import asdict, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import uvicorn
 
-from sandbox.app import build_app
+from sandbox.app import CONFIG_VARIABLE, build_app
 from sandbox.config import SandboxConfig
 from sandbox.runtime import Runtime
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     import httpx
 
     from sandbox.scenario.model import Scenario
@@ -130,10 +132,29 @@ class Sandbox:
 
 
 def serve(config: SandboxConfig) -> None:
-    """Runs the sandbox in the foreground until interrupted."""
-    runtime = Runtime(config)
+    """Runs the sandbox in the foreground until interrupted; with several workers, each is
+    a process serving the same SQLite file (WAL), which holds all shared state."""
+    if config.workers <= 1:
+        runtime = Runtime(config)
+        try:
+            uvicorn.run(build_app(runtime), host=config.host, port=config.port,
+                        log_level="info", access_log=False)
+        finally:
+            runtime.close()
+        return
+    scratch = None
+    if config.db is None:
+        scratch = tempfile.TemporaryDirectory(prefix="paysandbox-")
+        config = replace(config, db=str(Path(scratch.name) / "sandbox.db"))
+        print(f"--workers needs a database file shared by the workers: using {config.db}")
+    # Seeding, start-up scenarios and webhook endpoints happen once, here; the workers
+    # only open what is in the file.
+    Runtime(config).close()
+    worker_config = replace(config, scenarios=[], webhooks=[])
+    os.environ[CONFIG_VARIABLE] = json.dumps(asdict(worker_config))
     try:
-        uvicorn.run(build_app(runtime), host=config.host, port=config.port,
-                    log_level="info", access_log=False)
+        uvicorn.run("sandbox.app:worker_app", factory=True, workers=config.workers,
+                    host=config.host, port=config.port, log_level="info", access_log=False)
     finally:
-        runtime.close()
+        if scratch is not None:
+            scratch.cleanup()

@@ -208,6 +208,11 @@ CREATE INDEX IF NOT EXISTS resources_by_state
     ON resources (provider, tenant, kind, state, created_at);
 CREATE INDEX IF NOT EXISTS resources_by_parent
     ON resources (provider, tenant, kind, parent, created_at);
+CREATE TABLE IF NOT EXISTS tallies (
+    provider TEXT NOT NULL, tenant TEXT NOT NULL, kind TEXT NOT NULL,
+    dimension TEXT NOT NULL, value TEXT NOT NULL, count INTEGER NOT NULL,
+    PRIMARY KEY (provider, tenant, kind, dimension, value)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS timers (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, due_at INTEGER NOT NULL,
     provider TEXT NOT NULL, tenant TEXT NOT NULL, kind TEXT NOT NULL,
@@ -327,6 +332,25 @@ class SQLiteStore:
 
     # -- resources --------------------------------------------------------------------
 
+    def _tally(self, provider: str, tenant: str, kind: str,
+               changes: dict[tuple[str, str], int]) -> None:
+        # Counts by state and by parent kept with the rows, so a list's total does not
+        # cost a scan of a million rows.
+        self._conn.executemany(
+            "INSERT INTO tallies (provider, tenant, kind, dimension, value, count) "
+            "VALUES (?,?,?,?,?,?) ON CONFLICT(provider, tenant, kind, dimension, value) "
+            "DO UPDATE SET count=count+excluded.count",
+            [(provider, tenant, kind, dimension, value, delta)
+             for (dimension, value), delta in changes.items() if delta],
+        )
+
+    @staticmethod
+    def _tally_keys(record: Record) -> list[tuple[str, str]]:
+        keys = [("", ""), ("state", record.state)]
+        if record.parent is not None:
+            keys.append(("parent", record.parent))
+        return keys
+
     def insert(self, record: Record) -> None:
         """Adds a new record; raises DuplicateRef if its ref is taken for the tenant."""
         with self.transaction():
@@ -345,6 +369,9 @@ class SQLiteStore:
                 if existing is None:
                     raise
                 raise DuplicateRef(existing) from None
+            with self._lock:
+                self._tally(record.provider, record.tenant, record.kind,
+                            dict.fromkeys(self._tally_keys(record), 1))
 
     def insert_many(self, records: list[Record]) -> None:
         """Bulk insert for seeding and benchmarks (no ref checks beyond the index)."""
@@ -355,6 +382,13 @@ class SQLiteStore:
                     [(r.provider, r.tenant, r.kind, r.id, r.state, r.version, r.created_at,
                       r.ref, r.parent, _dumps(r.data)) for r in records],
                 )
+                groups: dict[tuple[str, str, str], dict[tuple[str, str], int]] = {}
+                for record in records:
+                    counts = groups.setdefault((record.provider, record.tenant, record.kind), {})
+                    for key in self._tally_keys(record):
+                        counts[key] = counts.get(key, 0) + 1
+                for (provider, tenant, kind), counts in groups.items():
+                    self._tally(provider, tenant, kind, counts)
 
     def get(self, provider: str, tenant: str, kind: str, id: str) -> Record | None:
         """The tenant's record of that kind and id, or None (also for another tenant's id)."""
@@ -394,6 +428,10 @@ class SQLiteStore:
             )
             if cursor.rowcount != 1:
                 return None
+            if state != record.state:
+                with self._lock:
+                    self._tally(record.provider, record.tenant, record.kind,
+                                {("state", record.state): -1, ("state", state): 1})
         return record.evolve(state=state, data=data, version=record.version + 1)
 
     def query(
@@ -412,9 +450,12 @@ class SQLiteStore:
                 params.append(value)
         condition = " AND ".join(where)
         with self._lock:
-            total = self._conn.execute(
-                f"SELECT COUNT(*) FROM resources WHERE {condition}", params
-            ).fetchone()[0]
+            total = self._tallied(provider, tenant, kind, state, parent, created_from,
+                                  created_to)
+            if total is None:
+                total = self._conn.execute(
+                    f"SELECT COUNT(*) FROM resources WHERE {condition}", params
+                ).fetchone()[0]
             if offset >= total:
                 return Page([], total)
             rows = self._conn.execute(
@@ -423,6 +464,18 @@ class SQLiteStore:
                 [*params, limit, min(offset, MAX_OFFSET)],
             ).fetchall()
         return Page([_record(row) for row in rows], total)
+
+    def _tallied(self, provider: str, tenant: str, kind: str, state: str | None,
+                 parent: str | None, created_from: int | None,
+                 created_to: int | None) -> int | None:
+        """The count from the tallies when one covers the filters, else None."""
+        if created_from is not None or created_to is not None or (state and parent):
+            return None
+        dimension, value = ("state", state) if state else ("parent", parent) if parent else ("", "")
+        row = self._conn.execute(
+            "SELECT count FROM tallies WHERE provider=? AND tenant=? AND kind=? AND "
+            "dimension=? AND value=?", (provider, tenant, kind, dimension, value)).fetchone()
+        return 0 if row is None else row[0]
 
     # -- timers -----------------------------------------------------------------------
 
@@ -736,7 +789,8 @@ class SQLiteStore:
         """Deletes all state except the journal and webhook endpoints (reset re-seeds)."""
         with self.transaction():
             # Webhook endpoints are configuration, like the journal: a reset keeps them.
-            for table in ("resources", "timers", "events", "counters", "meta", "deliveries",
+            for table in ("resources", "tallies", "timers", "events", "counters", "meta",
+                          "deliveries",
                           "delivery_attempts", "inbox"):
                 self._execute(f"DELETE FROM {table}")
 

@@ -88,15 +88,13 @@ async def advance_clock(body: dict[str, Any]) -> dict[str, Any]:
 
 async def freeze_clock() -> dict[str, Any]:
     rt = current()
-    rt.clock.freeze(True)
-    rt.persist_clock()
+    rt.freeze_clock(True)
     return _clock(rt)
 
 
 async def resume_clock() -> dict[str, Any]:
     rt = current()
-    rt.clock.freeze(False)
-    rt.persist_clock()
+    rt.freeze_clock(False)
     return _clock(rt)
 
 

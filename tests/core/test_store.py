@@ -94,3 +94,21 @@ def test_a_file_store_survives_reopening(tmp_path):
     reopened = SQLiteStore(db)
     assert reopened.get("p", "t1", "thing", "r1") is not None
     assert reopened.get_meta("clock") == {"x": 1}
+
+
+def test_totals_from_tallies_match_counting():
+    store = SQLiteStore()
+    records = [_record(f"b{i}", state="completed", parent="a" if i % 2 else "b", created_at=i)
+               for i in range(40)]
+    store.insert_many(records)
+    store.insert(_record("single", parent="a"))
+    moved = store.get("p", "t1", "thing", "b1")
+    store.compare_and_set(moved, "refunded", {})
+    for state, parent in ((None, None), ("completed", None), ("refunded", None),
+                          ("pending", None), (None, "a"), (None, "b"), ("completed", "a")):
+        tallied = store.query("p", "t1", "thing", state=state, parent=parent, limit=1).total
+        counted = len(store.query("p", "t1", "thing", state=state, parent=parent,
+                                  created_from=0, limit=1000).records)
+        assert tallied == counted, (state, parent)
+    store.wipe()
+    assert store.query("p", "t1", "thing").total == 0
