@@ -202,7 +202,6 @@ CREATE TABLE IF NOT EXISTS resources (
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX IF NOT EXISTS resources_ref
     ON resources (provider, tenant, kind, ref) WHERE ref IS NOT NULL;
-CREATE INDEX IF NOT EXISTS resources_by_id ON resources (provider, id);
 CREATE INDEX IF NOT EXISTS resources_newest ON resources (provider, tenant, kind, created_at);
 CREATE INDEX IF NOT EXISTS resources_by_state
     ON resources (provider, tenant, kind, state, created_at);
@@ -219,7 +218,6 @@ CREATE TABLE IF NOT EXISTS timers (
     resource_id TEXT NOT NULL, action TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS timers_due ON timers (due_at, seq);
-CREATE INDEX IF NOT EXISTS timers_resource ON timers (provider, resource_id);
 CREATE TABLE IF NOT EXISTS events (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, provider TEXT NOT NULL,
     tenant TEXT NOT NULL, kind TEXT NOT NULL, resource_id TEXT NOT NULL, at INTEGER NOT NULL,
@@ -263,7 +261,10 @@ _RESOURCE_COLUMNS = "provider, tenant, kind, id, state, version, created_at, ref
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+    return json.dumps(value, separators=(",", ":"))
+
+
+_UNKNOWN: Any = object()
 
 
 def _record(row: tuple) -> Record:
@@ -283,8 +284,12 @@ class SQLiteStore:
     on SQLite's locking, with writes inside `BEGIN IMMEDIATE` transactions.
     """
 
-    def __init__(self, path: str | Path | None = None) -> None:
+    def __init__(self, path: str | Path | None = None, shared: bool = False) -> None:
         self.path = None if path is None else Path(path)
+        # Another process writing the same file makes in-process caches unsafe.
+        self.shared = shared
+        self._next_due_cache: Any = _UNKNOWN
+        self._endpoint_cache: dict[tuple[str, str], Any] = {}
         target = ":memory:" if self.path is None else str(self.path)
         self._conn = sqlite3.connect(
             target, check_same_thread=False, isolation_level=None, timeout=30.0
@@ -320,6 +325,9 @@ class SQLiteStore:
                 yield
             except BaseException:
                 self._conn.execute("ROLLBACK")
+                # Caches may reflect writes just undone.
+                self._next_due_cache = _UNKNOWN
+                self._endpoint_cache.clear()
                 raise
             else:
                 self._conn.execute("COMMIT")
@@ -400,12 +408,21 @@ class SQLiteStore:
         return None if row is None else _record(row)
 
     def find(self, provider: str, id: str) -> Record | None:
-        """A provider's record by id whatever its tenant and kind (control API only)."""
-        row = self._execute(
-            f"SELECT {_RESOURCE_COLUMNS} FROM resources WHERE provider=? AND id=? LIMIT 1",
-            (provider, id),
-        ).fetchone()
-        return None if row is None else _record(row)
+        """A provider's record by id whatever its tenant and kind (control API and hosted
+        pages): a primary-key probe per (tenant, kind) the tallies know, rather than an
+        index on ids that every insert would have to maintain."""
+        with self._lock:
+            pairs = self._conn.execute(
+                "SELECT DISTINCT tenant, kind FROM tallies WHERE provider=? AND dimension=''",
+                (provider,)).fetchall()
+            for tenant, kind in pairs:
+                row = self._conn.execute(
+                    f"SELECT {_RESOURCE_COLUMNS} FROM resources "
+                    "WHERE provider=? AND tenant=? AND kind=? AND id=?",
+                    (provider, tenant, kind, id)).fetchone()
+                if row is not None:
+                    return _record(row)
+        return None
 
     def get_by_ref(self, provider: str, tenant: str, kind: str, ref: str) -> Record | None:
         """The tenant's record carrying this business reference, if any."""
@@ -481,30 +498,46 @@ class SQLiteStore:
 
     def schedule(self, timer: Timer) -> None:
         """Adds a scheduled transition."""
-        self._execute(
-            "INSERT INTO timers (due_at, provider, tenant, kind, resource_id, action) "
-            "VALUES (?,?,?,?,?,?)",
-            (timer.due_at, timer.provider, timer.tenant, timer.kind, timer.resource_id,
-             timer.action),
-        )
+        with self._lock:
+            self._conn.execute(
+                "INSERT INTO timers (due_at, provider, tenant, kind, resource_id, action) "
+                "VALUES (?,?,?,?,?,?)",
+                (timer.due_at, timer.provider, timer.tenant, timer.kind, timer.resource_id,
+                 timer.action),
+            )
+            cached = self._next_due_cache
+            if cached is not _UNKNOWN:
+                self._next_due_cache = timer.due_at if cached is None else min(cached,
+                                                                               timer.due_at)
 
     def next_due(self) -> int | None:
-        """The earliest due instant of any timer, or None."""
-        row = self._execute("SELECT MIN(due_at) FROM timers").fetchone()
-        return row[0]
+        """The earliest due instant of any timer, or None (asked on every request, so it
+        is remembered when no other process shares the file)."""
+        with self._lock:
+            if self._next_due_cache is not _UNKNOWN and not self.shared:
+                return self._next_due_cache
+            due = self._conn.execute("SELECT MIN(due_at) FROM timers").fetchone()[0]
+            self._next_due_cache = due
+            return due
 
     def due_timers(self, now: int, limit: int = 100) -> list[Timer]:
         """Timers due at or before `now`, earliest first (ties in scheduling order)."""
-        rows = self._execute(
-            "SELECT due_at, provider, tenant, kind, resource_id, action, seq FROM timers "
-            "WHERE due_at<=? ORDER BY due_at, seq LIMIT ?",
-            (now, limit),
-        ).fetchall()
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT due_at, provider, tenant, kind, resource_id, action, seq FROM timers "
+                "WHERE due_at<=? ORDER BY due_at, seq LIMIT ?",
+                (now, limit),
+            ).fetchall()
+            if not rows:
+                self._next_due_cache = _UNKNOWN
         return [Timer(*row) for row in rows]
 
     def claim_timer(self, timer: Timer) -> bool:
         """Removes a timer; True only for the one caller that removed it."""
-        return self._execute("DELETE FROM timers WHERE seq=?", (timer.seq,)).rowcount == 1
+        with self._lock:
+            self._next_due_cache = _UNKNOWN
+            return self._conn.execute("DELETE FROM timers WHERE seq=?",
+                                      (timer.seq,)).rowcount == 1
 
     def timers_for(self, provider: str, resource_id: str) -> list[Timer]:
         """Pending timers of one resource, earliest first."""
@@ -748,16 +781,24 @@ class SQLiteStore:
     def set_endpoint(self, provider: str, tenant: str, url: str | None,
                      secret: str | None) -> None:
         """Where (and with which secret) a tenant's webhooks go."""
-        self._execute(
-            "INSERT INTO webhook_endpoints (provider, tenant, url, secret) VALUES (?,?,?,?) "
-            "ON CONFLICT(provider, tenant) DO UPDATE SET url=excluded.url, "
-            "secret=excluded.secret", (provider, tenant, url, secret))
+        with self._lock:
+            self._endpoint_cache.clear()
+            self._conn.execute(
+                "INSERT INTO webhook_endpoints (provider, tenant, url, secret) "
+                "VALUES (?,?,?,?) ON CONFLICT(provider, tenant) DO UPDATE SET "
+                "url=excluded.url, secret=excluded.secret", (provider, tenant, url, secret))
 
     def endpoint(self, provider: str, tenant: str) -> tuple[str | None, str | None] | None:
-        """(url, secret) configured for a tenant, or None."""
-        row = self._execute("SELECT url, secret FROM webhook_endpoints WHERE provider=? AND "
-                            "tenant=?", (provider, tenant)).fetchone()
-        return None if row is None else (row[0], row[1])
+        """(url, secret) configured for a tenant, or None (asked for every event)."""
+        key = (provider, tenant)
+        with self._lock:
+            if key in self._endpoint_cache and not self.shared:
+                return self._endpoint_cache[key]
+            row = self._conn.execute("SELECT url, secret FROM webhook_endpoints WHERE "
+                                     "provider=? AND tenant=?", key).fetchone()
+            found = None if row is None else (row[0], row[1])
+            self._endpoint_cache[key] = found
+            return found
 
     def endpoints(self) -> list[tuple[str, str, str | None, str | None]]:
         """Every configured endpoint: (provider, tenant, url, secret)."""
@@ -767,8 +808,10 @@ class SQLiteStore:
 
     def delete_endpoint(self, provider: str, tenant: str) -> bool:
         """Forgets a tenant's endpoint; True if there was one."""
-        return self._execute("DELETE FROM webhook_endpoints WHERE provider=? AND tenant=?",
-                             (provider, tenant)).rowcount == 1
+        with self._lock:
+            self._endpoint_cache.clear()
+            return self._conn.execute("DELETE FROM webhook_endpoints WHERE provider=? AND "
+                                      "tenant=?", (provider, tenant)).rowcount == 1
 
     def inbox_record(self, name: str, at: int, headers: dict[str, str], body: str,
                      status: int) -> None:
@@ -790,9 +833,9 @@ class SQLiteStore:
         with self.transaction():
             # Webhook endpoints are configuration, like the journal: a reset keeps them.
             for table in ("resources", "tallies", "timers", "events", "counters", "meta",
-                          "deliveries",
-                          "delivery_attempts", "inbox"):
+                          "deliveries", "delivery_attempts", "inbox"):
                 self._execute(f"DELETE FROM {table}")
+            self._next_due_cache = _UNKNOWN
 
     def close(self) -> None:
         """Closes the connection (after writing buffered journal entries)."""
