@@ -65,8 +65,16 @@ def holds(expected: Any, actual: Any) -> bool:
 
 def matches(condition: Mapping[str, Any] | None, data: Any) -> bool:
     """True when every field of the condition holds for `data` (an empty condition holds)."""
-    return all(holds(expected, lookup(data, path))
-               for path, expected in (condition or {}).items())
+    if not condition:
+        return True
+    for path, expected in condition.items():
+        # Outcome rules run on every create: plain top-level equality skips the general path.
+        if "." not in path and not isinstance(expected, Mapping) and isinstance(data, Mapping):
+            if path not in data or data[path] != expected:
+                return False
+        elif not holds(expected, lookup(data, path)):
+            return False
+    return True
 
 
 def validate_condition(condition: Any) -> None:

@@ -10,10 +10,9 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterator, Protocol
+from typing import Any, Protocol
 
 # Offsets beyond this are treated as "past the end": SQLite integers are 64-bit.
 MAX_OFFSET = 2**62
@@ -212,6 +211,24 @@ CREATE TABLE IF NOT EXISTS tallies (
     dimension TEXT NOT NULL, value TEXT NOT NULL, count INTEGER NOT NULL,
     PRIMARY KEY (provider, tenant, kind, dimension, value)
 ) WITHOUT ROWID;
+-- Counts by state and by parent, kept by SQLite itself as rows come and change state, so
+-- a list's total does not cost a scan of a million rows.
+CREATE TRIGGER IF NOT EXISTS tally_insert AFTER INSERT ON resources BEGIN
+    INSERT INTO tallies VALUES (new.provider, new.tenant, new.kind, '', '', 1)
+        ON CONFLICT(provider, tenant, kind, dimension, value) DO UPDATE SET count=count+1;
+    INSERT INTO tallies VALUES (new.provider, new.tenant, new.kind, 'state', new.state, 1)
+        ON CONFLICT(provider, tenant, kind, dimension, value) DO UPDATE SET count=count+1;
+    INSERT INTO tallies SELECT new.provider, new.tenant, new.kind, 'parent', new.parent, 1
+        WHERE new.parent IS NOT NULL
+        ON CONFLICT(provider, tenant, kind, dimension, value) DO UPDATE SET count=count+1;
+END;
+CREATE TRIGGER IF NOT EXISTS tally_state AFTER UPDATE OF state ON resources
+WHEN old.state != new.state BEGIN
+    UPDATE tallies SET count=count-1 WHERE provider=old.provider AND tenant=old.tenant
+        AND kind=old.kind AND dimension='state' AND value=old.state;
+    INSERT INTO tallies VALUES (new.provider, new.tenant, new.kind, 'state', new.state, 1)
+        ON CONFLICT(provider, tenant, kind, dimension, value) DO UPDATE SET count=count+1;
+END;
 CREATE TABLE IF NOT EXISTS timers (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, due_at INTEGER NOT NULL,
     provider TEXT NOT NULL, tenant TEXT NOT NULL, kind TEXT NOT NULL,
@@ -276,6 +293,44 @@ def _record(row: tuple) -> Record:
     )
 
 
+class _Transaction:
+    """`with store.transaction():` — a class rather than a generator because a create
+    enters several nested ones and generator-based context managers cost three times more."""
+
+    __slots__ = ("store",)
+
+    def __init__(self, store: "SQLiteStore") -> None:
+        self.store = store
+
+    def __enter__(self) -> None:
+        store = self.store
+        store._lock.acquire()
+        if store._depth == 0:
+            try:
+                store._conn.execute("BEGIN IMMEDIATE")
+            except BaseException:
+                store._lock.release()
+                raise
+        store._depth += 1
+
+    def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
+        store = self.store
+        try:
+            store._depth -= 1
+            if store._depth:
+                return
+            if kind is not None:
+                store._rollback()
+                return
+            try:
+                store._conn.execute("COMMIT")
+            except BaseException:
+                store._rollback()
+                raise
+        finally:
+            store._lock.release()
+
+
 class SQLiteStore:
     """SQLite-backed store: in memory by default, a WAL file when a path is given.
 
@@ -308,56 +363,21 @@ class SQLiteStore:
 
     # -- transactions -----------------------------------------------------------------
 
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self) -> "_Transaction":
         """A write transaction; nested uses join the outer one. Rolled back on error."""
-        with self._lock:
-            if self._depth:
-                self._depth += 1
-                try:
-                    yield
-                finally:
-                    self._depth -= 1
-                return
-            self._conn.execute("BEGIN IMMEDIATE")
-            self._depth = 1
-            try:
-                yield
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                # Caches may reflect writes just undone.
-                self._next_due_cache = _UNKNOWN
-                self._endpoint_cache.clear()
-                raise
-            else:
-                self._conn.execute("COMMIT")
-            finally:
-                self._depth = 0
+        return _Transaction(self)
+
+    def _rollback(self) -> None:
+        self._conn.execute("ROLLBACK")
+        # Caches may reflect writes just undone.
+        self._next_due_cache = _UNKNOWN
+        self._endpoint_cache.clear()
 
     def _execute(self, sql: str, params: tuple | list = ()) -> sqlite3.Cursor:
         with self._lock:
             return self._conn.execute(sql, params)
 
     # -- resources --------------------------------------------------------------------
-
-    def _tally(self, provider: str, tenant: str, kind: str,
-               changes: dict[tuple[str, str], int]) -> None:
-        # Counts by state and by parent kept with the rows, so a list's total does not
-        # cost a scan of a million rows.
-        self._conn.executemany(
-            "INSERT INTO tallies (provider, tenant, kind, dimension, value, count) "
-            "VALUES (?,?,?,?,?,?) ON CONFLICT(provider, tenant, kind, dimension, value) "
-            "DO UPDATE SET count=count+excluded.count",
-            [(provider, tenant, kind, dimension, value, delta)
-             for (dimension, value), delta in changes.items() if delta],
-        )
-
-    @staticmethod
-    def _tally_keys(record: Record) -> list[tuple[str, str]]:
-        keys = [("", ""), ("state", record.state)]
-        if record.parent is not None:
-            keys.append(("parent", record.parent))
-        return keys
 
     def insert(self, record: Record) -> None:
         """Adds a new record; raises DuplicateRef if its ref is taken for the tenant."""
@@ -377,9 +397,6 @@ class SQLiteStore:
                 if existing is None:
                     raise
                 raise DuplicateRef(existing) from None
-            with self._lock:
-                self._tally(record.provider, record.tenant, record.kind,
-                            dict.fromkeys(self._tally_keys(record), 1))
 
     def insert_many(self, records: list[Record]) -> None:
         """Bulk insert for seeding and benchmarks (no ref checks beyond the index)."""
@@ -390,13 +407,6 @@ class SQLiteStore:
                     [(r.provider, r.tenant, r.kind, r.id, r.state, r.version, r.created_at,
                       r.ref, r.parent, _dumps(r.data)) for r in records],
                 )
-                groups: dict[tuple[str, str, str], dict[tuple[str, str], int]] = {}
-                for record in records:
-                    counts = groups.setdefault((record.provider, record.tenant, record.kind), {})
-                    for key in self._tally_keys(record):
-                        counts[key] = counts.get(key, 0) + 1
-                for (provider, tenant, kind), counts in groups.items():
-                    self._tally(provider, tenant, kind, counts)
 
     def get(self, provider: str, tenant: str, kind: str, id: str) -> Record | None:
         """The tenant's record of that kind and id, or None (also for another tenant's id)."""
@@ -445,10 +455,6 @@ class SQLiteStore:
             )
             if cursor.rowcount != 1:
                 return None
-            if state != record.state:
-                with self._lock:
-                    self._tally(record.provider, record.tenant, record.kind,
-                                {("state", record.state): -1, ("state", state): 1})
         return record.evolve(state=state, data=data, version=record.version + 1)
 
     def query(

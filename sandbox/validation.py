@@ -5,6 +5,7 @@ validator map: bodies must be RFC 8259 JSON (no NaN or Infinity, which would sli
 from __future__ import annotations
 
 import json
+import math
 import typing as t
 
 from connexion.datastructures import MediaTypeDict
@@ -22,6 +23,18 @@ def _reject_constant(name: str) -> t.NoReturn:
     raise ValueError(f"{name} is not a JSON number")
 
 
+class _TooLarge(ValueError):
+    pass
+
+
+def _finite_float(text: str) -> float:
+    # 1e999 would parse to inf without passing through parse_constant.
+    value = float(text)
+    if value in (math.inf, -math.inf):
+        raise _TooLarge(text)
+    return value
+
+
 def parse_json_body(raw: bytes, encoding: str = "utf-8") -> t.Any:
     """A request body as strict JSON (None when empty); BadRequestProblem saying what is
     wrong otherwise."""
@@ -32,12 +45,12 @@ def parse_json_body(raw: bytes, encoding: str = "utf-8") -> t.Any:
     if not text:
         return None
     try:
-        body = json.loads(text, parse_constant=_reject_constant)
+        return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+    except _TooLarge:
+        raise BadRequestProblem(
+            detail="The request body has a number too large to represent.") from None
     except (json.JSONDecodeError, ValueError) as exc:
         raise BadRequestProblem(detail=f"The request body is not valid JSON: {exc}.") from None
-    if _has_infinity(body):
-        raise BadRequestProblem(detail="The request body has a number too large to represent.")
-    return body
 
 
 class StrictJSONBodyValidator(JSONRequestBodyValidator):
@@ -45,17 +58,6 @@ class StrictJSONBodyValidator(JSONRequestBodyValidator):
 
     async def _parse(self, stream: t.AsyncGenerator[bytes, None], scope: Scope) -> t.Any:
         return parse_json_body(b"".join([message async for message in stream]), self._encoding)
-
-
-def _has_infinity(value: t.Any) -> bool:
-    # 1e999 parses to inf without passing through parse_constant.
-    if isinstance(value, float):
-        return value in (float("inf"), float("-inf"))
-    if isinstance(value, dict):
-        return any(_has_infinity(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_has_infinity(v) for v in value)
-    return False
 
 
 class ClearParameterValidator(ParameterValidator):
