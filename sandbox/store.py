@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
+EVENT_HISTORY = 20_000  # emitted events kept for inspection
 # Offsets beyond this are treated as "past the end": SQLite integers are 64-bit.
 MAX_OFFSET = 2**62
 
@@ -557,13 +558,18 @@ class SQLiteStore:
     # -- events -----------------------------------------------------------------------
 
     def append_event(self, event: Event) -> None:
-        """Records an emitted event."""
-        self._execute(
-            "INSERT INTO events (name, provider, tenant, kind, resource_id, at, state, data) "
-            "VALUES (?,?,?,?,?,?,?,?)",
-            (event.name, event.provider, event.tenant, event.kind, event.resource_id,
-             event.at, event.state, _dumps(event.data)),
-        )
+        """Records an emitted event; the newest EVENT_HISTORY are kept (events are for
+        inspection: webhooks and state live elsewhere)."""
+        with self._lock:
+            cursor = self._conn.execute(
+                "INSERT INTO events (name, provider, tenant, kind, resource_id, at, state, "
+                "data) VALUES (?,?,?,?,?,?,?,?)",
+                (event.name, event.provider, event.tenant, event.kind, event.resource_id,
+                 event.at, event.state, _dumps(event.data)),
+            )
+            if cursor.lastrowid % 1024 == 0:  # trim in batches, not on every event
+                self._conn.execute("DELETE FROM events WHERE seq <= ?",
+                                   (cursor.lastrowid - EVENT_HISTORY,))
 
     def events(self, *, provider: str | None = None, resource_id: str | None = None,
                after_seq: int = 0, limit: int = 100) -> list[Event]:
