@@ -8,7 +8,7 @@ import itertools
 import os
 import threading
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Callable
 
 import httpx
 from faker import Faker
@@ -273,9 +273,10 @@ class Runtime:
         return (self.config.public_url or base_url).rstrip("/")
 
     def require(self, provider: str, tenant: str, kind: str, id: str,
-                not_found: ApiError) -> Any:
-        """The tenant's record or the provider's not-found error (foreign ids included)."""
+                not_found: Callable[[str], ApiError]) -> Any:
+        """The tenant's record, or the provider's not-found error for `id` (foreign ids
+        included)."""
         record = self.store.get(provider, tenant, kind, id)
         if record is None:
-            raise not_found
+            raise not_found(id)
         return record

@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 import schemathesis
 from schemathesis.engine import Status, events, from_schema
+from schemathesis.engine.run import PhaseName
 from schemathesis.reporting.junitxml import JunitXmlWriter
 from schemathesis.reporting.recorders import grouped_failures_from_recorder
 
@@ -154,7 +155,6 @@ class _Collector:
 
     def _scenario(self, event: events.ScenarioFinished) -> None:
         recorder = event.recorder
-        stateful = event.phase.value == "stateful_testing" if hasattr(event.phase, "value") else False
         counts: dict[str, int] = defaultdict(int)
         for node in recorder.cases.values():
             counts[node.value.operation.label] += 1
@@ -184,7 +184,7 @@ class _Collector:
                 failures=grouped_failures_from_recorder(recorder),
                 skip_reason=event.skip_reason, config=self.output_config,
             )
-        if stateful or recorder.label == "Stateful tests":
+        if event.phase == PhaseName.STATEFUL_TESTING:
             self._stateful["scenarios"] += event.status != Status.SKIP
             self._stateful["failed"] += event.status == Status.FAILURE
             return

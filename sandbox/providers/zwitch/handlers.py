@@ -72,7 +72,7 @@ async def list_payments(token_info: dict[str, Any], page: int = 1, limit: int = 
 
 async def get_payment(id: str, token_info: dict[str, Any]) -> Response:
     rt = current()
-    record = rt.require(NAME, token_info["tenant"], COLLECT, id, errors.payment_not_found(id))
+    record = rt.require(NAME, token_info["tenant"], COLLECT, id, errors.payment_not_found)
     return models.collect_details(record), 200
 
 
@@ -92,5 +92,5 @@ create_sandbox_payment_token = create_payment_token
 async def get_payment_token_status(payment_token_id: str, token_info: dict[str, Any]) -> Response:
     rt = current()
     record = rt.require(NAME, token_info["tenant"], TOKEN, payment_token_id,
-                        errors.token_not_found(payment_token_id))
+                        errors.token_not_found)
     return models.token_status_view(record), 200
