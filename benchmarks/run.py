@@ -21,7 +21,6 @@ import re
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -81,9 +80,15 @@ def ensure_prism() -> Path:
     if not binary.exists():
         PRISM_DIR.mkdir(exist_ok=True)
         print("installing Prism 5 with npm (once)…", flush=True)
-        (PRISM_DIR / "package.json").write_text('{"name": "paysandbox-bench-prism", "private": true}')
-        subprocess.run(["npm", "install", "@stoplight/prism-cli@5"], cwd=PRISM_DIR, check=True,
-                       capture_output=True)
+        (PRISM_DIR / "package.json").write_text(
+            '{"name": "paysandbox-bench-prism", "private": true}'
+        )
+        subprocess.run(
+            ["npm", "install", "@stoplight/prism-cli@5"],
+            cwd=PRISM_DIR,
+            check=True,
+            capture_output=True,
+        )
     return binary
 
 
@@ -99,8 +104,9 @@ def start(server: Server, provider: str) -> None:
     server.port = _free_port()
     argv = ["taskset", "-c", server.cores, *server.command(server.port, provider)]
     began = time.perf_counter()
-    server.process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                      start_new_session=True)
+    server.process = subprocess.Popen(
+        argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     url = f"http://127.0.0.1:{server.port}{server.prefix(provider)}/"
     while True:
         try:
@@ -159,16 +165,30 @@ def _seconds(text: str) -> float:
     if found is None:
         raise ValueError(f"unexpected wrk latency {text!r}")
     value, unit = found.groups()
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0,
-                           "h": 3_600_000.0}[unit]
+    return (
+        float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}[unit]
+    )
 
 
 def wrk(url: str, script: Path, seconds: int) -> tuple[float, float, float, int, int]:
     """(rps, p50 ms, p99 ms, requests, non-2xx) of one wrk run pinned to the load core."""
     out = subprocess.run(
-        ["taskset", "-c", LOAD_CORE, "wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s",
-         "--latency", "-s", str(script), url],
-        capture_output=True, text=True, check=True,
+        [
+            "taskset",
+            "-c",
+            LOAD_CORE,
+            "wrk",
+            "-t1",
+            f"-c{CONNECTIONS}",
+            f"-d{seconds}s",
+            "--latency",
+            "-s",
+            str(script),
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     if "Requests/sec" not in out or "50%" not in out:
         raise RuntimeError(f"wrk printed no figures for {url}:\n{out}")
@@ -180,8 +200,9 @@ def wrk(url: str, script: Path, seconds: int) -> tuple[float, float, float, int,
     return rps, p50, p99, total, int(non_2xx.group(1)) if non_2xx else 0
 
 
-def measure(server: Server, provider: str, case: Case, duration: int, runs: int,
-            scripts: Path) -> Measure:
+def measure(
+    server: Server, provider: str, case: Case, duration: int, runs: int, scripts: Path
+) -> Measure:
     url = f"http://127.0.0.1:{server.port}{server.prefix(provider)}{case.path}"
     probe = httpx.request(case.method, url, headers=case.headers, content=case.body)
     script = _script(case, scripts)
@@ -192,21 +213,39 @@ def measure(server: Server, provider: str, case: Case, duration: int, runs: int,
     unexpected = non_2xx if case.status < 300 else total - non_2xx
     if probe.status_code != case.status:
         unexpected = total
-        print(f"    {server.label}: {case.name} answered {probe.status_code}, "
-              f"expected {case.status}", flush=True)
-    return Measure(round(rps, 1), round(p50, 2), round(p99, 2), unexpected,
-                   [round(r[0], 1) for r in results])
+        print(
+            f"    {server.label}: {case.name} answered {probe.status_code}, expected {case.status}",
+            flush=True,
+        )
+    return Measure(
+        round(rps, 1), round(p50, 2), round(p99, 2), unexpected, [round(r[0], 1) for r in results]
+    )
 
 
 def servers(python: str, prism: Path, workers: int) -> list[Server]:
     def sandbox(extra: list[str]) -> Callable[[int, str], list[str]]:
-        return lambda port, _provider: [python, "-m", "sandbox", "serve", "--port", str(port),
-                                        "--clock-start", "2024-01-15T10:00:00Z", "--frozen",
-                                        *extra]
+        return lambda port, _provider: [
+            python,
+            "-m",
+            "sandbox",
+            "serve",
+            "--port",
+            str(port),
+            "--clock-start",
+            "2024-01-15T10:00:00Z",
+            "--frozen",
+            *extra,
+        ]
 
     def prism_mock(extra: list[str]) -> Callable[[int, str], list[str]]:
-        return lambda port, provider: [str(prism), "mock", "-p", str(port),
-                                       str(spec_path(provider)), *extra]
+        return lambda port, provider: [
+            str(prism),
+            "mock",
+            "-p",
+            str(port),
+            str(spec_path(provider)),
+            *extra,
+        ]
 
     db = Path(tempfile.mkdtemp(prefix="paysandbox-bench-")) / "bench.db"
     listed = [
@@ -215,27 +254,48 @@ def servers(python: str, prism: Path, workers: int) -> list[Server]:
         Server("prism -v silent", prism_mock(["-v", "silent"]), lambda _provider: ""),
     ]
     if workers > 1:
-        listed.append(Server(f"sandbox --workers {workers}",
-                             sandbox(["--workers", str(workers), "--db", str(db)]),
-                             lambda provider: f"/{provider}", cores="0,1"))
+        listed.append(
+            Server(
+                f"sandbox --workers {workers}",
+                sandbox(["--workers", str(workers), "--db", str(db)]),
+                lambda provider: f"/{provider}",
+                cores="0,1",
+            )
+        )
     return listed
 
 
 def table(results: dict[str, Any]) -> str:
     """The results as a Markdown table."""
     labels = [s["label"] for s in results["servers"]]
-    head = ["provider", "operation", *[f"{label} rps" for label in labels],
-            "× prism", "× silent", *[f"{label} p50/p99 ms" for label in labels]]
+    head = [
+        "provider",
+        "operation",
+        *[f"{label} rps" for label in labels],
+        "× prism",
+        "× silent",
+        *[f"{label} p50/p99 ms" for label in labels],
+    ]
     rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for row in results["rows"]:
         by = row["servers"]
-        ratio = lambda other: f"{by['sandbox']['rps'] / by[other]['rps']:.2f}" \
-            if other in by and by[other]["rps"] else "–"
-        cells = [row["provider"], row["operation"],
-                 *[f"{by[label]['rps']:,.0f}" + ("*" if by[label]["unexpected"] else "")
-                   for label in labels],
-                 ratio("prism"), ratio("prism -v silent"),
-                 *[f"{by[label]['p50_ms']} / {by[label]['p99_ms']}" for label in labels]]
+
+        def ratio(other: str, by: dict = by) -> str:
+            if other not in by or not by[other]["rps"]:
+                return "–"
+            return f"{by['sandbox']['rps'] / by[other]['rps']:.2f}"
+
+        cells = [
+            row["provider"],
+            row["operation"],
+            *[
+                f"{by[label]['rps']:,.0f}" + ("*" if by[label]["unexpected"] else "")
+                for label in labels
+            ],
+            ratio("prism"),
+            ratio("prism -v silent"),
+            *[f"{by[label]['p50_ms']} / {by[label]['p99_ms']}" for label in labels],
+        ]
         rows.append("| " + " | ".join(cells) + " |")
     rows.append("")
     rows.append("| server | RSS MB after the run | start-up s |")
@@ -269,29 +329,41 @@ def main() -> int:
         for server in under_test:
             start(server, provider)
             prefix = f"http://127.0.0.1:{server.port}{server.prefix(provider)}"
-            cases = bench.cases(lambda path, headers: httpx.get(prefix + path,
-                                                                 headers=headers).json())
-            print(f"{provider} on {server.label}: started in {server.start_seconds:.2f}s",
-                  flush=True)
+            cases = bench.cases(
+                lambda path, headers: httpx.get(prefix + path, headers=headers).json()
+            )
+            print(
+                f"{provider} on {server.label}: started in {server.start_seconds:.2f}s", flush=True
+            )
             for case in cases:
                 result = measure(server, provider, case, args.duration, args.runs, scripts)
-                row = next((r for r in rows if r["provider"] == provider
-                            and r["operation"] == case.name), None)
+                row = next(
+                    (r for r in rows if r["provider"] == provider and r["operation"] == case.name),
+                    None,
+                )
                 if row is None:
                     row = {"provider": provider, "operation": case.name, "servers": {}}
                     rows.append(row)
                 row["servers"][server.label] = asdict(result)
-                print(f"  {case.name:<20} {result.rps:>9,.1f} rps  p50 {result.p50_ms} ms  "
-                      f"p99 {result.p99_ms} ms", flush=True)
+                print(
+                    f"  {case.name:<20} {result.rps:>9,.1f} rps  p50 {result.p50_ms} ms  "
+                    f"p99 {result.p99_ms} ms",
+                    flush=True,
+                )
             server.rss = rss_mb(server)  # type: ignore[attr-defined]
             stop(server)
     results = {
         "when": time.strftime("%Y-%m-%d %H:%M:%S"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "platform": platform.platform()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
         "settings": {"connections": CONNECTIONS, "duration_s": args.duration, "runs": args.runs},
-        "servers": [{"label": s.label, "rss_mb": getattr(s, "rss", None),
-                     "start_s": s.start_seconds} for s in under_test],
+        "servers": [
+            {"label": s.label, "rss_mb": getattr(s, "rss", None), "start_s": s.start_seconds}
+            for s in under_test
+        ],
         "rows": rows,
     }
     RESULTS.mkdir(exist_ok=True)

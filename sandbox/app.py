@@ -4,10 +4,10 @@ API at `/_sandbox`, Swagger UI for each, and the providers' HTML pages (Flask)."
 from __future__ import annotations
 
 import asyncio
-import json
-import os
 import contextlib
+import json
 import logging
+import os
 import re
 from pathlib import Path
 from types import ModuleType
@@ -24,6 +24,7 @@ from connexion.spec import Specification
 from starlette.exceptions import HTTPException
 
 from sandbox import pages
+from sandbox.config import SandboxConfig
 from sandbox.control import handlers as control_handlers
 from sandbox.errors import ApiError, make_error_handler
 from sandbox.fastpath import FastPath, compile_operations
@@ -31,7 +32,6 @@ from sandbox.faults import FaultMiddleware
 from sandbox.journal import SandboxASGI
 from sandbox.lifecycle import LifecycleError
 from sandbox.resources import spec_path
-from sandbox.config import SandboxConfig
 from sandbox.runtime import Runtime
 from sandbox.security import security_map
 from sandbox.validation import VALIDATORS
@@ -142,17 +142,22 @@ def build_app(runtime: Runtime) -> SandboxASGI:
     mounts = {f"/{name}": spec_path(name) for name in runtime.providers}
     mounts[CONTROL_PREFIX] = spec_path("sandbox")
     index = SpecIndex(mounts)
-    api.add_middleware(FaultMiddleware, position=MiddlewarePosition.BEFORE_VALIDATION,
-                       templates=index.templates)
+    api.add_middleware(
+        FaultMiddleware, position=MiddlewarePosition.BEFORE_VALIDATION, templates=index.templates
+    )
     handle = make_error_handler(runtime.providers, index.documented_methods)
     for exc in (ApiError, LifecycleError, ProblemException, HTTPException, Exception):
         api.add_error_handler(exc, handle)
     html = WSGIMiddleware(pages.build_pages(runtime))
     fast = None
     if runtime.config.fast_path:
-        operations = [op for name, provider in runtime.providers.items()
-                      for op in compile_operations(provider, Specification.load(spec_path(name)),
-                                                   runtime.config.validate_responses)]
+        operations = [
+            op
+            for name, provider in runtime.providers.items()
+            for op in compile_operations(
+                provider, Specification.load(spec_path(name)), runtime.config.validate_responses
+            )
+        ]
         fast = FastPath(operations, index.templates, runtime.config.validate_responses)
     return SandboxASGI(runtime, api, html, fast)
 

@@ -14,9 +14,14 @@ def _serve(args: argparse.Namespace) -> int:
     from sandbox.server import serve
 
     options = {
-        "host": args.host, "port": args.port, "db": args.db, "seed": args.seed,
-        "clock_start": args.clock_start, "clock_frozen": args.frozen or None,
-        "scenarios": args.scenario or None, "public_url": args.public_url,
+        "host": args.host,
+        "port": args.port,
+        "db": args.db,
+        "seed": args.seed,
+        "clock_start": args.clock_start,
+        "clock_frozen": args.frozen or None,
+        "scenarios": args.scenario or None,
+        "public_url": args.public_url,
         "validate_responses": args.validate_responses or None,
         "workers": args.workers,
     }
@@ -31,8 +36,10 @@ def _serve(args: argparse.Namespace) -> int:
 def _credentials(args: argparse.Namespace) -> int:
     from sandbox.providers import load_providers
 
-    tenants = {name: [t.to_dict() for t in provider.default_tenants]
-               for name, provider in load_providers().items()}
+    tenants = {
+        name: [t.to_dict() for t in provider.default_tenants]
+        for name, provider in load_providers().items()
+    }
     if args.json:
         print(json.dumps(tenants, indent=2))
         return 0
@@ -83,11 +90,20 @@ def _contract(args: argparse.Namespace) -> int:
     if args.no_stateful:
         phases = [p for p in phases if p != "stateful"]
     options = ContractOptions(
-        apis=args.apis, base_url=args.base_url, auth=args.auth, headers=dict(args.header or []),
-        max_examples=args.max_examples, seed=args.seed, max_time=args.max_time,
-        rate_limit=args.rate_limit, read_only=args.read_only, checks=args.checks,
-        exclude_checks=args.exclude_checks or [], phases=phases,
-        request_timeout=args.request_timeout, junit=args.junit,
+        apis=args.apis,
+        base_url=args.base_url,
+        auth=args.auth,
+        headers=dict(args.header or []),
+        max_examples=args.max_examples,
+        seed=args.seed,
+        max_time=args.max_time,
+        rate_limit=args.rate_limit,
+        read_only=args.read_only,
+        checks=args.checks,
+        exclude_checks=args.exclude_checks or [],
+        phases=phases,
+        request_timeout=args.request_timeout,
+        junit=args.junit,
     )
     try:
         result = run_contract(options, progress=lambda line: print(line, flush=True))
@@ -110,8 +126,7 @@ def _scenario_validate(args: argparse.Namespace) -> int:
             scenario = load(path)
             # A dry run in a throwaway sandbox catches what the schema cannot: unknown
             # providers, machines, transitions, tenants and unbuildable fixtures.
-            runtime = Runtime(SandboxConfig(clock_start="2024-01-15T10:00:00Z",
-                                            clock_frozen=True))
+            runtime = Runtime(SandboxConfig(clock_start="2024-01-15T10:00:00Z", clock_frozen=True))
             try:
                 runtime.load_scenario(scenario)
             finally:
@@ -155,8 +170,10 @@ def _scenario_run(args: argparse.Namespace) -> int:
 def _simulate(args: argparse.Namespace) -> int:
     import httpx
 
-    response = httpx.post(f"{args.base_url.rstrip('/')}/_sandbox/simulate", json={
-        "provider": args.provider, "resource_id": args.resource, "event": args.event})
+    response = httpx.post(
+        f"{args.base_url.rstrip('/')}/_sandbox/simulate",
+        json={"provider": args.provider, "resource_id": args.resource, "event": args.event},
+    )
     print(json.dumps(response.json(), indent=2))
     return 0 if response.status_code == 200 else 1
 
@@ -172,15 +189,21 @@ def _listen(args: argparse.Namespace) -> int:
         import httpx
 
         provider, _, tenant = target.partition(":")
-        answer = httpx.put(f"{args.sandbox.rstrip('/')}/_sandbox/webhooks/endpoints/"
-                           f"{provider}/{tenant}", json={"url": url})
+        answer = httpx.put(
+            f"{args.sandbox.rstrip('/')}/_sandbox/webhooks/endpoints/{provider}/{tenant}",
+            json={"url": url},
+        )
         if answer.status_code != 200:
             print(f"cannot register {target}: {answer.text}", file=sys.stderr)
             return 1
         print(f"{target} now sends its webhooks to {url}")
     print(f"listening on {url} (answering {args.status}); Ctrl-C to stop", flush=True)
-    uvicorn.run(listener_app(secrets, lambda line: print(line, flush=True), args.status),
-                host=args.host, port=args.port, log_level="warning")
+    uvicorn.run(
+        listener_app(secrets, lambda line: print(line, flush=True), args.status),
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+    )
     return 0
 
 
@@ -193,48 +216,88 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=None, help="bind address (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=None, help="port (default 8000)")
     serve.add_argument("--db", default=None, help="SQLite file; state survives restarts")
-    serve.add_argument("--seed", type=int, default=None,
-                       help=f"seed for ids and fake data (default {DEFAULT_SEED})")
-    serve.add_argument("--scenario", action="append", metavar="FILE",
-                       help="load a scenario at start (repeatable)")
-    serve.add_argument("--clock-start", default=None, metavar="ISO",
-                       help="sandbox time at start, e.g. 2024-01-15T10:00:00Z")
-    serve.add_argument("--frozen", action="store_true",
-                       help="time stands still until advanced through the control API")
-    serve.add_argument("--public-url", default=None,
-                       help="base URL used in links the sandbox hands out")
-    serve.add_argument("--validate-responses", action="store_true",
-                       help="answer 500 if a response ever leaves its spec (for CI)")
-    serve.add_argument("--workers", type=int, default=None,
-                       help="processes sharing one database file (default 1)")
+    serve.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help=f"seed for ids and fake data (default {DEFAULT_SEED})",
+    )
+    serve.add_argument(
+        "--scenario", action="append", metavar="FILE", help="load a scenario at start (repeatable)"
+    )
+    serve.add_argument(
+        "--clock-start",
+        default=None,
+        metavar="ISO",
+        help="sandbox time at start, e.g. 2024-01-15T10:00:00Z",
+    )
+    serve.add_argument(
+        "--frozen",
+        action="store_true",
+        help="time stands still until advanced through the control API",
+    )
+    serve.add_argument(
+        "--public-url", default=None, help="base URL used in links the sandbox hands out"
+    )
+    serve.add_argument(
+        "--validate-responses",
+        action="store_true",
+        help="answer 500 if a response ever leaves its spec (for CI)",
+    )
+    serve.add_argument(
+        "--workers", type=int, default=None, help="processes sharing one database file (default 1)"
+    )
     serve.add_argument("--config", default=None, metavar="FILE", help="YAML configuration")
     serve.set_defaults(run=_serve)
 
     contract = commands.add_parser(
-        "contract", help="fuzz a spec against the sandbox or a real endpoint (Schemathesis)",
+        "contract",
+        help="fuzz a spec against the sandbox or a real endpoint (Schemathesis)",
         description="Runs Schemathesis for the named APIs (default: all) against an in-process "
         "sandbox, or with --base-url against a real gateway; exits 1 when any check fails.",
     )
-    contract.add_argument("apis", nargs="*", metavar="API",
-                          help="provider names, or 'sandbox' for the control API")
+    contract.add_argument(
+        "apis", nargs="*", metavar="API", help="provider names, or 'sandbox' for the control API"
+    )
     contract.add_argument("--base-url", help="test this endpoint instead of the sandbox")
     contract.add_argument("--auth", help="Authorization header value (else PAYSANDBOX_<API>_AUTH)")
-    contract.add_argument("--header", action="append", type=_header, metavar="'NAME: VALUE'",
-                          help="extra request header (repeatable)")
-    contract.add_argument("--max-examples", type=int, default=25,
-                          help="generated cases per operation and phase (default 25)")
+    contract.add_argument(
+        "--header",
+        action="append",
+        type=_header,
+        metavar="'NAME: VALUE'",
+        help="extra request header (repeatable)",
+    )
+    contract.add_argument(
+        "--max-examples",
+        type=int,
+        default=25,
+        help="generated cases per operation and phase (default 25)",
+    )
     contract.add_argument("--seed", type=int, default=20240115, help="generation seed")
-    contract.add_argument("--max-time", type=int, metavar="SECONDS",
-                          help="time budget: keep fuzzing until it is spent (without it, "
-                          "the run ends once --max-examples are done)")
+    contract.add_argument(
+        "--max-time",
+        type=int,
+        metavar="SECONDS",
+        help="time budget: keep fuzzing until it is spent (without it, "
+        "the run ends once --max-examples are done)",
+    )
     contract.add_argument("--rate-limit", metavar="N/UNIT", help="e.g. 5/s or 100/m")
-    contract.add_argument("--read-only", action="store_true",
-                          help="only GET/HEAD/OPTIONS operations, no mutating checks")
-    contract.add_argument("--checks", type=_csv, default=["all"], metavar="A,B",
-                          help="checks to run (default: all)")
+    contract.add_argument(
+        "--read-only",
+        action="store_true",
+        help="only GET/HEAD/OPTIONS operations, no mutating checks",
+    )
+    contract.add_argument(
+        "--checks", type=_csv, default=["all"], metavar="A,B", help="checks to run (default: all)"
+    )
     contract.add_argument("--exclude-checks", type=_csv, metavar="A,B", help="checks to skip")
-    contract.add_argument("--phases", type=_csv, metavar="A,B",
-                          help="examples,coverage,fuzzing,stateful (default: all)")
+    contract.add_argument(
+        "--phases",
+        type=_csv,
+        metavar="A,B",
+        help="examples,coverage,fuzzing,stateful (default: all)",
+    )
     contract.add_argument("--no-stateful", action="store_true", help="skip linked scenarios")
     contract.add_argument("--request-timeout", type=float, default=10.0, metavar="SECONDS")
     contract.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
@@ -246,7 +309,8 @@ def parser() -> argparse.ArgumentParser:
     validate.add_argument("files", nargs="+", metavar="FILE")
     validate.set_defaults(run=_scenario_validate)
     run = scenario_commands.add_parser(
-        "run", help="run scenario steps (in a fresh in-process sandbox by default)")
+        "run", help="run scenario steps (in a fresh in-process sandbox by default)"
+    )
     run.add_argument("files", nargs="+", metavar="FILE")
     run.add_argument("--base-url", help="run against this sandbox instead")
     run.add_argument("--reset", action="store_true", help="reset that sandbox first")
@@ -263,17 +327,27 @@ def parser() -> argparse.ArgumentParser:
     webhooks = commands.add_parser("webhooks", help="work with webhooks")
     webhooks_commands = webhooks.add_subparsers(dest="webhooks_command", required=True)
     listen = webhooks_commands.add_parser(
-        "listen", help="receive, verify and pretty-print webhook deliveries")
+        "listen", help="receive, verify and pretty-print webhook deliveries"
+    )
     listen.add_argument("--host", default="127.0.0.1")
     listen.add_argument("--port", type=int, default=9000)
-    listen.add_argument("--secret", action="append",
-                        help="signing secret to verify with (default: every default tenant's)")
-    listen.add_argument("--status", type=int, default=200,
-                        help="status to answer with (e.g. 503 to watch retries)")
-    listen.add_argument("--register", action="append", metavar="PROVIDER:TENANT",
-                        help="point this tenant's webhooks here (repeatable)")
-    listen.add_argument("--sandbox", default="http://127.0.0.1:8000",
-                        help="the sandbox to register with")
+    listen.add_argument(
+        "--secret",
+        action="append",
+        help="signing secret to verify with (default: every default tenant's)",
+    )
+    listen.add_argument(
+        "--status", type=int, default=200, help="status to answer with (e.g. 503 to watch retries)"
+    )
+    listen.add_argument(
+        "--register",
+        action="append",
+        metavar="PROVIDER:TENANT",
+        help="point this tenant's webhooks here (repeatable)",
+    )
+    listen.add_argument(
+        "--sandbox", default="http://127.0.0.1:8000", help="the sandbox to register with"
+    )
     listen.set_defaults(run=_listen)
 
     credentials = commands.add_parser("credentials", help="print the default tenants")

@@ -31,8 +31,14 @@ RATE_LIMITED = "rate_limited"
 INTERNAL = "internal_error"
 
 _CODE_BY_STATUS = {
-    400: VALIDATION, 401: UNAUTHORIZED, 403: FORBIDDEN, 404: NOT_FOUND,
-    405: METHOD_NOT_ALLOWED, 409: CONFLICT, 415: UNSUPPORTED_MEDIA_TYPE, 429: RATE_LIMITED,
+    400: VALIDATION,
+    401: UNAUTHORIZED,
+    403: FORBIDDEN,
+    404: NOT_FOUND,
+    405: METHOD_NOT_ALLOWED,
+    409: CONFLICT,
+    415: UNSUPPORTED_MEDIA_TYPE,
+    429: RATE_LIMITED,
 }
 # Connexion's wording for some problems, rephrased to say how to fix the request.
 _REPHRASED = {
@@ -73,8 +79,9 @@ def from_exception(exc: Exception, auth_hint: str = "") -> ApiError:
     if isinstance(exc, NotFound):
         return ApiError(404, NOT_FOUND, f"No {exc.kind.replace('_', ' ')} with id {exc.id!r}.")
     if isinstance(exc, IllegalTransition):
-        return ApiError(409, CONFLICT, str(exc), details={"allowed": exc.allowed,
-                                                        "state": exc.record.state})
+        return ApiError(
+            409, CONFLICT, str(exc), details={"allowed": exc.allowed, "state": exc.record.state}
+        )
     if isinstance(exc, (ProblemException, HTTPException)):
         status = getattr(exc, "status", None) or exc.status_code
         detail = str(getattr(exc, "detail", "") or getattr(exc, "title", "") or "")
@@ -122,7 +129,9 @@ def encode_error(provider: "Provider | None", exc: Exception) -> tuple[bytes, in
     return json.dumps(body).encode(), status, err.headers
 
 
-def json_response(body: Any, status: int, headers: dict[str, str] | None = None) -> ConnexionResponse:
+def json_response(
+    body: Any, status: int, headers: dict[str, str] | None = None
+) -> ConnexionResponse:
     """A JSON response for error handlers."""
     return ConnexionResponse(
         status_code=status,
@@ -146,7 +155,12 @@ def make_error_handler(
         if status == 405:
             # The router knows only the route it matched first; the spec knows them all.
             headers["Allow"] = ", ".join(documented_methods(request.url.path))
-        return ConnexionResponse(status_code=status, mimetype="application/json",
-                                 content_type="application/json", body=body, headers=headers)
+        return ConnexionResponse(
+            status_code=status,
+            mimetype="application/json",
+            content_type="application/json",
+            body=body,
+            headers=headers,
+        )
 
     return handle

@@ -105,12 +105,17 @@ def _compile_parameters(raw: list[dict]) -> tuple[Parameter, ...] | None:
         schema = param.get("schema", {})
         if param["in"] not in ("path", "query") or schema.get("type", "string") not in _SCALARS:
             return None
-        compiled.append(Parameter(
-            name=param["name"], location=param["in"], required=bool(param.get("required")),
-            kind=schema.get("type", "string"), default=schema.get("default", _NO_DEFAULT),
-            validator=parameter_validator(param),
-            check=jsonschema_rs.Draft4Validator(schema, validate_formats=True),
-        ))
+        compiled.append(
+            Parameter(
+                name=param["name"],
+                location=param["in"],
+                required=bool(param.get("required")),
+                kind=schema.get("type", "string"),
+                default=schema.get("default", _NO_DEFAULT),
+                validator=parameter_validator(param),
+                check=jsonschema_rs.Draft4Validator(schema, validate_formats=True),
+            )
+        )
     return tuple(compiled)
 
 
@@ -126,8 +131,11 @@ def _compile_body(operation: dict) -> tuple[bool | None, Any, Any] | None:
     # jsonschema-rs is stricter, never looser, than Connexion's validator here (it checks
     # formats fully and knows no `nullable`), so a body it accepts is valid; anything it
     # refuses goes to Connexion's validator, which decides and words the error.
-    return bool(body.get("required")), validator, jsonschema_rs.Draft4Validator(
-        schema, validate_formats=True)
+    return (
+        bool(body.get("required")),
+        validator,
+        jsonschema_rs.Draft4Validator(schema, validate_formats=True),
+    )
 
 
 def _compile_responses(operation: dict) -> dict[str, Any]:
@@ -136,12 +144,14 @@ def _compile_responses(operation: dict) -> dict[str, Any]:
         schema = (response.get("content", {}).get("application/json") or {}).get("schema")
         if schema is not None:
             validators[status] = Draft4ResponseValidator(
-                schema, format_checker=Draft4Validator.FORMAT_CHECKER)
+                schema, format_checker=Draft4Validator.FORMAT_CHECKER
+            )
     return validators
 
 
-def compile_operations(provider: "Provider", spec: Specification,
-                       validate_responses: bool) -> list[Operation]:
+def compile_operations(
+    provider: "Provider", spec: Specification, validate_responses: bool
+) -> list[Operation]:
     """The operations of one provider's spec this path can serve."""
     compiled = []
     schemes = spec.security_schemes
@@ -150,29 +160,41 @@ def compile_operations(provider: "Provider", spec: Specification,
             if method not in item:
                 continue
             operation = item[method]
-            parameters = _compile_parameters([*item.get("parameters", []),
-                                              *operation.get("parameters", [])])
+            parameters = _compile_parameters(
+                [*item.get("parameters", []), *operation.get("parameters", [])]
+            )
             body = _compile_body(operation)
             if parameters is None or body is None:
                 continue
             requirements = operation.get("security", spec.security) or []
             security = tuple(
-                tuple((name, schemes[name], scopes, provider.authenticate(schemes[name]))
-                      for name, scopes in requirement.items())
+                tuple(
+                    (name, schemes[name], scopes, provider.authenticate(schemes[name]))
+                    for name, scopes in requirement.items()
+                )
                 for requirement in requirements
             )
             handler = getattr(provider.handlers, operation["operationId"])
-            pattern = re.compile("^" + re.sub(r"\\\{([^}/]+)\\\}", r"(?P<\1>[^/]+)",
-                                               re.escape(template)) + "$")
-            compiled.append(Operation(
-                provider=provider, operation_id=operation["operationId"],
-                method=method.upper(), template=template, pattern=pattern,
-                parameters=parameters, body_required=body[0], body_validator=body[1],
-                body_check=body[2],
-                security=security, handler=handler,
-                accepts=frozenset(inspect.signature(handler).parameters),
-                responses=_compile_responses(operation) if validate_responses else {},
-            ))
+            pattern = re.compile(
+                "^" + re.sub(r"\\\{([^}/]+)\\\}", r"(?P<\1>[^/]+)", re.escape(template)) + "$"
+            )
+            compiled.append(
+                Operation(
+                    provider=provider,
+                    operation_id=operation["operationId"],
+                    method=method.upper(),
+                    template=template,
+                    pattern=pattern,
+                    parameters=parameters,
+                    body_required=body[0],
+                    body_validator=body[1],
+                    body_check=body[2],
+                    security=security,
+                    handler=handler,
+                    accepts=frozenset(inspect.signature(handler).parameters),
+                    responses=_compile_responses(operation) if validate_responses else {},
+                )
+            )
     return compiled
 
 
@@ -183,8 +205,9 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-def _check_scheme(scheme: dict, scopes: list[str], verify: Callable[..., Any], scope: Scope,
-                  query: dict[str, str]) -> Any:
+def _check_scheme(
+    scheme: dict, scopes: list[str], verify: Callable[..., Any], scope: Scope, query: dict[str, str]
+) -> Any:
     """One scheme the way Connexion's security handlers check it: NO_VALUE when the request
     does not carry it, token info when it verifies, an exception otherwise."""
     kind = scheme["type"]
@@ -208,8 +231,13 @@ def _check_scheme(scheme: dict, scopes: list[str], verify: Callable[..., Any], s
             info = verify(value)
     elif kind == "apiKey":
         where = scheme["in"]
-        value = query.get(scheme["name"]) if where == "query" else _header(
-            scope, scheme["name"].lower().encode()) if where == "header" else None
+        value = (
+            query.get(scheme["name"])
+            if where == "query"
+            else _header(scope, scheme["name"].lower().encode())
+            if where == "header"
+            else None
+        )
         if value is None:
             return NO_VALUE
         info = verify(value, required_scopes=scopes)
@@ -228,8 +256,10 @@ def _authenticate(operation: Operation, scope: Scope, query: dict[str, str]) -> 
         if not requirement:
             return {}
         try:
-            found = {name: _check_scheme(scheme, scopes, verify, scope, query)
-                     for name, scheme, scopes, verify in requirement}
+            found = {
+                name: _check_scheme(scheme, scopes, verify, scope, query)
+                for name, scheme, scopes, verify in requirement
+            }
         except Exception as exc:  # noqa: BLE001 - kept to pick the most specific below
             errors.append(exc)
             continue
@@ -244,8 +274,12 @@ def _authenticate(operation: Operation, scope: Scope, query: dict[str, str]) -> 
 class FastPath:
     """Serves compiled provider operations; `handle` answers False for anything else."""
 
-    def __init__(self, operations: list[Operation], templates: Mapping[str, Mapping[str, str]],
-                 validate_responses: bool) -> None:
+    def __init__(
+        self,
+        operations: list[Operation],
+        templates: Mapping[str, Mapping[str, str]],
+        validate_responses: bool,
+    ) -> None:
         self._routes: dict[tuple[str, str], list[Operation]] = {}
         for operation in operations:
             key = (operation.provider.name, operation.method)
@@ -268,13 +302,16 @@ class FastPath:
         if found is None:
             return False
         operation, path_params = found
-        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"),
-                               keep_blank_values=True))
+        query = dict(
+            parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        )
         try:
             token_info = _authenticate(operation, scope, query)
             extensions = scope.setdefault("extensions", {})
-            extensions["connexion_routing"] = {"api_base_path": f"/{operation.provider.name}",
-                                               "operation_id": operation.operation_id}
+            extensions["connexion_routing"] = {
+                "api_base_path": f"/{operation.provider.name}",
+                "operation_id": operation.operation_id,
+            }
             extensions["connexion_context"] = {"token_info": token_info}
             scope["paysandbox.fast"] = (operation, path_params, query, token_info)
             await self._faults(scope, receive, send)
@@ -296,15 +333,20 @@ class FastPath:
             await self._error(operation.provider, exc, send)
 
     @staticmethod
-    def _arguments(operation: Operation, path_params: dict[str, str], query: dict[str, str],
-                   token_info: dict[str, Any]) -> dict[str, Any]:
+    def _arguments(
+        operation: Operation,
+        path_params: dict[str, str],
+        query: dict[str, str],
+        token_info: dict[str, Any],
+    ) -> dict[str, Any]:
         kwargs: dict[str, Any] = {}
         for param in operation.parameters:
             raw = path_params.get(param.name) if param.location == "path" else query.get(param.name)
             if raw is None:
                 if param.required:
                     raise BadRequestProblem(
-                        detail=f"Missing {param.location} parameter '{param.name}'")
+                        detail=f"Missing {param.location} parameter '{param.name}'"
+                    )
                 if param.default is not _NO_DEFAULT and param.name in operation.accepts:
                     kwargs[param.name] = param.default
                 continue
@@ -326,9 +368,11 @@ class FastPath:
         mime = mime.strip().lower()
         if mime != "application/json" and not mime.endswith("+json"):
             raise UnsupportedMediaTypeProblem(
-                detail=f"Invalid Content-type ({mime}), expected ['application/json']")
-        charset = dict(part.strip().split("=", 1) for part in params.split(";")
-                       if "=" in part).get("charset", "utf-8")
+                detail=f"Invalid Content-type ({mime}), expected ['application/json']"
+            )
+        charset = dict(part.strip().split("=", 1) for part in params.split(";") if "=" in part).get(
+            "charset", "utf-8"
+        )
         body = parse_json_body(await read_body(receive), charset.strip('"'))
         if body is None:
             if operation.body_required:

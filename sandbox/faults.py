@@ -10,25 +10,32 @@ from __future__ import annotations
 import asyncio
 import fnmatch
 import json
-from urllib.parse import parse_qsl
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping
+from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sandbox import ratelimit
 from sandbox.asgi import read_body, replay
+from sandbox.context import current
 from sandbox.errors import ApiError, json_response
 from sandbox.matching import matches
-from sandbox.context import current
 
 if TYPE_CHECKING:
     from sandbox.runtime import Runtime
 
-_CODES = {429: "rate_limited", 500: "internal_error", 502: "bad_gateway",
-          503: "service_unavailable", 504: "gateway_timeout"}
-_MESSAGES = {429: "Too many requests; retry after the time in Retry-After.",
-             503: "The service is temporarily unavailable; retry later."}
+_CODES = {
+    429: "rate_limited",
+    500: "internal_error",
+    502: "bad_gateway",
+    503: "service_unavailable",
+    504: "gateway_timeout",
+}
+_MESSAGES = {
+    429: "Too many requests; retry after the time in Retry-After.",
+    503: "The service is temporarily unavailable; retry later.",
+}
 
 
 @dataclass(frozen=True)
@@ -61,9 +68,14 @@ class Trigger:
     @classmethod
     def from_rule(cls, key: str, rule: Mapping[str, Any]) -> "Trigger":
         """The trigger fields of a scenario rule."""
-        return cls(key=key, nth=rule.get("nth"), every=rule.get("every"),
-                   first=rule.get("first"), after=rule.get("after"),
-                   probability=rule.get("probability"))
+        return cls(
+            key=key,
+            nth=rule.get("nth"),
+            every=rule.get("every"),
+            first=rule.get("first"),
+            after=rule.get("after"),
+            probability=rule.get("probability"),
+        )
 
 
 @dataclass(frozen=True)
@@ -87,8 +99,16 @@ class FaultRule:
     rate_limit: tuple[int, int] | None = None  # (calls, window in ms)
     headers: Mapping[str, str] = field(default_factory=dict)
 
-    def matches_request(self, provider: str, method: str, template: str, path: str,
-                        operation: str, tenant: str | None, query: Mapping[str, str]) -> bool:
+    def matches_request(
+        self,
+        provider: str,
+        method: str,
+        template: str,
+        path: str,
+        operation: str,
+        tenant: str | None,
+        query: Mapping[str, str],
+    ) -> bool:
         """Whether the rule's request filters match (the body is checked separately)."""
         if self.provider not in (None, provider) or self.tenant not in (None, tenant):
             return False
@@ -96,17 +116,29 @@ class FaultRule:
             return False
         if self.operation not in (None, operation):
             return False
-        if self.path is not None and self.path != template and not fnmatch.fnmatchcase(path, self.path):
+        if (
+            self.path is not None
+            and self.path != template
+            and not fnmatch.fnmatchcase(path, self.path)
+        ):
             return False
         return matches(self.query, dict(query))
 
 
-
-def _error(rt: "Runtime", provider: str, status: int, code: str | None, message: str | None,
-           headers: Mapping[str, str]) -> Any:
-    err = ApiError(status, code or _CODES.get(status, "injected_fault"),
-                   message or _MESSAGES.get(status, f"Injected fault: HTTP {status}."),
-                   headers=dict(headers))
+def _error(
+    rt: "Runtime",
+    provider: str,
+    status: int,
+    code: str | None,
+    message: str | None,
+    headers: Mapping[str, str],
+) -> Any:
+    err = ApiError(
+        status,
+        code or _CODES.get(status, "injected_fault"),
+        message or _MESSAGES.get(status, f"Injected fault: HTTP {status}."),
+        headers=dict(headers),
+    )
     body, status = rt.providers[provider].render_error(err)
     return json_response(body, status, err.headers)
 
@@ -123,7 +155,9 @@ async def _send_response(response: Any, send: Send) -> None:
 class FaultMiddleware:
     """Connexion middleware (placed after security) applying the active fault rules."""
 
-    def __init__(self, app: ASGIApp, templates: Mapping[str, Mapping[str, str]] | None = None) -> None:
+    def __init__(
+        self, app: ASGIApp, templates: Mapping[str, Mapping[str, str]] | None = None
+    ) -> None:
         self.app = app
         self.templates = templates or {}  # provider → operationId → path template
 
@@ -141,12 +175,19 @@ class FaultMiddleware:
             return
         token_info = extensions.get("connexion_context", {}).get("token_info") or {}
         template = self.templates.get(provider, {}).get(operation, "")
-        relative = scope["path"][len(provider) + 1:]
+        relative = scope["path"][len(provider) + 1 :]
         query = _query(scope)
         body_bytes: bytes | None = None
         for rule in rt.faults:
-            if not rule.matches_request(provider, scope["method"], template, relative, operation,
-                                        token_info.get("tenant"), query):
+            if not rule.matches_request(
+                provider,
+                scope["method"],
+                template,
+                relative,
+                operation,
+                token_info.get("tenant"),
+                query,
+            ):
                 continue
             if rule.body is not None:
                 if body_bytes is None:
@@ -158,33 +199,50 @@ class FaultMiddleware:
                 return
         await self.app(scope, receive, send)
 
-    async def _apply(self, rt: "Runtime", rule: FaultRule, provider: str, scope: Scope,
-                     receive: Receive, send: Send) -> bool:
+    async def _apply(
+        self,
+        rt: "Runtime",
+        rule: FaultRule,
+        provider: str,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+    ) -> bool:
         """Applies the rule if it hits this call; True when the response has been sent."""
         if rule.rate_limit is not None:
             limit, window = rule.rate_limit
-            retry_after = ratelimit.consume(rt.store, rule.trigger.key, limit, window,
-                                            rt.clock.now_ms())
+            retry_after = ratelimit.consume(
+                rt.store, rule.trigger.key, limit, window, rt.clock.now_ms()
+            )
             if retry_after is None:
                 return False
             headers = {**rule.headers, "Retry-After": str(retry_after)}
-            await _send_response(_error(rt, provider, rule.status or 429, rule.code, rule.message,
-                                        headers), send)
+            await _send_response(
+                _error(rt, provider, rule.status or 429, rule.code, rule.message, headers), send
+            )
             return True
         if not rule.trigger.fires(rt):
             return False
         if rule.latency_ms:
             await asyncio.sleep(rule.latency_ms / 1000)  # real time: it is about HTTP timing
         if rule.drop:
-            await send({"type": "http.response.start", "status": 200,
-                        "headers": [(b"content-type", b"application/json"),
-                                    (b"content-length", b"4096")]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", b"4096"),
+                    ],
+                }
+            )
             # Returning with the body unfinished makes the server close the connection.
             await send({"type": "http.response.body", "body": b'{"', "more_body": True})
             return True
         if rule.status is not None:
-            await _send_response(_error(rt, provider, rule.status, rule.code, rule.message,
-                                        rule.headers), send)
+            await _send_response(
+                _error(rt, provider, rule.status, rule.code, rule.message, rule.headers), send
+            )
             return True
         if rule.malformed:
             await self.app(scope, receive, _truncating(send))

@@ -37,7 +37,9 @@ class IdGenerator:
         """A stable pseudo-random string for `name` under this seed."""
         if alphabet == HEX and length <= 64:
             # The digest is already uniformly random hex: no need for a random source.
-            return hashlib.blake2b(f"{self.seed}:{name}".encode(), digest_size=32).hexdigest()[:length]
+            return hashlib.blake2b(f"{self.seed}:{name}".encode(), digest_size=32).hexdigest()[
+                :length
+            ]
         rng = self.rng(name)
         return "".join(rng.choice(alphabet) for _ in range(length))
 

@@ -8,10 +8,10 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sandbox.representations import Representation, reencoding, strip_suffix
 from sandbox.asgi import RAW_BODY, read_body, replay
 from sandbox.context import bind, unbind
 from sandbox.fastpath import FastPath
+from sandbox.representations import Representation, reencoding, strip_suffix
 from sandbox.runtime import Runtime
 from sandbox.store import JournalEntry
 
@@ -34,8 +34,9 @@ def _headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
 class SandboxASGI:
     """The ASGI application served by uvicorn."""
 
-    def __init__(self, runtime: Runtime, api: ASGIApp, pages: ASGIApp,
-                 fast: FastPath | None = None) -> None:
+    def __init__(
+        self, runtime: Runtime, api: ASGIApp, pages: ASGIApp, fast: FastPath | None = None
+    ) -> None:
         self.runtime = runtime
         self.api = api
         self.pages = pages
@@ -79,8 +80,15 @@ class SandboxASGI:
         finally:
             unbind(token)
 
-    async def _recorded(self, target: ASGIApp, scope: Scope, receive: Receive, send: Send,
-                        path: str, representation: Representation | None) -> None:
+    async def _recorded(
+        self,
+        target: ASGIApp,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        path: str,
+        representation: Representation | None,
+    ) -> None:
         """Serves the request, recording what the client sent and what it received."""
         started = time.perf_counter()
         request_body: list[bytes] = []
@@ -106,8 +114,9 @@ class SandboxASGI:
                 kept[1] += len(chunk)
             await send(message)
 
-        app_send = send_recorded if representation is None else reencoding(send_recorded,
-                                                                            representation)
+        app_send = (
+            send_recorded if representation is None else reencoding(send_recorded, representation)
+        )
         try:
             await target(scope, receive_recorded, app_send)
         finally:
@@ -115,8 +124,9 @@ class SandboxASGI:
             self.runtime.store.journal_append(
                 JournalEntry(
                     at=self.runtime.clock.now_ms(),
-                    provider=segment if segment in self.runtime.providers
-                    or segment == "_sandbox" else "",
+                    provider=segment
+                    if segment in self.runtime.providers or segment == "_sandbox"
+                    else "",
                     method=scope["method"],
                     path=path,
                     query=scope.get("query_string", b"").decode("latin-1"),

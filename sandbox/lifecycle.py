@@ -48,8 +48,9 @@ def parse_duration(value: str | int | float) -> int:
     text = str(value).strip()
     if not _DURATION.match(text):
         raise ValueError(f"not a duration: {value!r} (use e.g. 500ms, 30s, 5m, 2h, 1d, 4m59s)")
-    return round(sum(float(amount) * _UNIT_MS[unit]
-                     for amount, unit in _DURATION_PART.findall(text)))
+    return round(
+        sum(float(amount) * _UNIT_MS[unit] for amount, unit in _DURATION_PART.findall(text))
+    )
 
 
 @dataclass(frozen=True)
@@ -285,10 +286,15 @@ class Engine:
         created = self.clock.now_ms() if created_at is None else created_at
         chosen = outcome or machine.outcome_for(data)
         record = Record(
-            provider=provider, tenant=tenant, kind=kind, id=id,
+            provider=provider,
+            tenant=tenant,
+            kind=kind,
+            id=id,
             state=state or machine.initial,
             data={**data, "_outcome": chosen} if chosen else dict(data),
-            created_at=created, ref=ref, parent=parent,
+            created_at=created,
+            ref=ref,
+            parent=parent,
         )
         with self.store.transaction():
             self.store.insert(record)
@@ -354,8 +360,13 @@ class Engine:
 
     def _emit(self, name: str, record: Record, at: int) -> None:
         event = Event(
-            name=name, provider=record.provider, tenant=record.tenant, kind=record.kind,
-            resource_id=record.id, at=at, state=record.state,
+            name=name,
+            provider=record.provider,
+            tenant=record.tenant,
+            kind=record.kind,
+            resource_id=record.id,
+            at=at,
+            state=record.state,
             data={k: v for k, v in record.data.items() if not k.startswith("_")},
         )
         self.store.append_event(event)
@@ -384,8 +395,14 @@ class Engine:
                     if not self.store.claim_timer(timer):
                         continue  # another worker fired it
                     try:
-                        self.apply(timer.provider, timer.tenant, timer.kind,
-                                   timer.resource_id, timer.action, at=timer.due_at)
+                        self.apply(
+                            timer.provider,
+                            timer.tenant,
+                            timer.kind,
+                            timer.resource_id,
+                            timer.action,
+                            at=timer.due_at,
+                        )
                         applied += 1
                     except (IllegalTransition, NotFound):
                         pass  # overtaken by another transition: nothing to do

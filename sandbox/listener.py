@@ -26,8 +26,12 @@ def default_secrets() -> list[tuple[str, str, str]]:
     return found
 
 
-def _verify(providers: dict[str, Provider], body: bytes, headers: dict[str, str],
-            secrets: list[tuple[str, str, str]]) -> str | None:
+def _verify(
+    providers: dict[str, Provider],
+    body: bytes,
+    headers: dict[str, str],
+    secrets: list[tuple[str, str, str]],
+) -> str | None:
     for name, tenant, secret in secrets:
         hooks = providers[name].webhooks if name in providers else None
         candidates = [hooks] if hooks else [p.webhooks for p in providers.values() if p.webhooks]
@@ -37,8 +41,9 @@ def _verify(providers: dict[str, Provider], body: bytes, headers: dict[str, str]
     return None
 
 
-def listener_app(secrets: list[tuple[str, str, str]], write: Write = print,
-                 status: int = 200) -> Starlette:
+def listener_app(
+    secrets: list[tuple[str, str, str]], write: Write = print, status: int = 200
+) -> Starlette:
     """The receiving app: answers `status`, prints each delivery and whether it verifies
     with one of `secrets` ((provider or "", label, secret) triples)."""
     providers = load_providers()

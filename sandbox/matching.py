@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Mapping
 
+
 class _Missing:
     def __repr__(self) -> str:
         return "<missing>"
@@ -28,8 +29,9 @@ OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     "lte": lambda actual, expected: actual is not None and actual <= expected,
     "in": lambda actual, expected: actual in expected,
     "not_in": lambda actual, expected: actual not in expected,
-    "matches": lambda actual, expected: isinstance(actual, str)
-    and re.fullmatch(expected, actual) is not None,
+    "matches": lambda actual, expected: (
+        isinstance(actual, str) and re.fullmatch(expected, actual) is not None
+    ),
     "exists": lambda actual, expected: (actual is not _MISSING) == bool(expected),
 }
 
@@ -40,7 +42,11 @@ def lookup(data: Any, path: str) -> Any:
     for part in path.split("."):
         if isinstance(current, Mapping) and part in current:
             current = current[part]
-        elif isinstance(current, list) and part.lstrip("-").isdigit() and -len(current) <= int(part) < len(current):
+        elif (
+            isinstance(current, list)
+            and part.lstrip("-").isdigit()
+            and -len(current) <= int(part) < len(current)
+        ):
             current = current[int(part)]
         else:
             return _MISSING

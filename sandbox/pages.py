@@ -46,8 +46,11 @@ def build_pages(rt: "Runtime") -> Flask:
     @app.get("/")
     def index() -> str:
         return render_template_string(
-            _INDEX, providers=rt.providers, now=rt.clock.now().isoformat(),
-            frozen=rt.clock.frozen, base=rt.public_url(request.host_url),
+            _INDEX,
+            providers=rt.providers,
+            now=rt.clock.now().isoformat(),
+            frozen=rt.clock.frozen,
+            base=rt.public_url(request.host_url),
         )
 
     return app

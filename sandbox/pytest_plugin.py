@@ -12,8 +12,9 @@ from sandbox.config import SandboxConfig
 from sandbox.server import Sandbox
 
 # Tests are reproducible: a fixed seed and a frozen clock at a fixed instant.
-TEST_CONFIG = SandboxConfig(seed=20240115, clock_start="2024-01-15T10:00:00Z",
-                            clock_frozen=True, validate_responses=True)
+TEST_CONFIG = SandboxConfig(
+    seed=20240115, clock_start="2024-01-15T10:00:00Z", clock_frozen=True, validate_responses=True
+)
 
 
 @pytest.fixture(scope="session")
@@ -25,7 +26,8 @@ def paysandbox_server() -> Iterator[Sandbox]:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "paysandbox_scenario(*files): load these scenarios into the paysandbox fixture")
+        "markers", "paysandbox_scenario(*files): load these scenarios into the paysandbox fixture"
+    )
 
 
 @pytest.fixture

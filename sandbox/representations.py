@@ -22,7 +22,9 @@ class Representation:
     encode: Callable[[Any], bytes] | None = None
 
 
-def strip_suffix(scope: Scope, representations: tuple[Representation, ...]) -> tuple[Scope, Representation | None]:
+def strip_suffix(
+    scope: Scope, representations: tuple[Representation, ...]
+) -> tuple[Scope, Representation | None]:
     """The scope with a known suffix removed from its path, and the representation asked."""
     path = scope["path"]
     for representation in representations:
@@ -50,8 +52,11 @@ def reencoding(send: Send, representation: Representation) -> Send:
         chunks.append(message.get("body", b""))
         if message.get("more_body"):
             return
-        headers = [(k, v) for k, v in started.get("headers", [])
-                   if k.lower() not in (b"content-type", b"content-length")]
+        headers = [
+            (k, v)
+            for k, v in started.get("headers", [])
+            if k.lower() not in (b"content-type", b"content-length")
+        ]
         body = b"".join(chunks)
         content_type = dict(started.get("headers", [])).get(b"content-type", b"")
         if b"json" in content_type and body:

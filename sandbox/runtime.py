@@ -55,8 +55,12 @@ class Runtime:
         self.clock = Clock(start_ms=start, frozen=self.config.clock_frozen)
         self.ids = IdGenerator(self.config.seed, self.store.next_number)
         self.engine = Engine(
-            self.store, self.clock, self.ids,
-            machines={n: load_machines(p.lifecycle) for n, p in self.providers.items() if p.lifecycle},
+            self.store,
+            self.clock,
+            self.ids,
+            machines={
+                n: load_machines(p.lifecycle) for n, p in self.providers.items() if p.lifecycle
+            },
             effects={n: p.effects for n, p in self.providers.items()},
         )
         self._faker = Faker("en_IN")
@@ -87,8 +91,12 @@ class Runtime:
         if not self.store.get_meta(_SEEDED_KEY):
             self._seed()
         for endpoint in self.config.webhooks:
-            self.set_webhook_endpoint(endpoint["provider"], endpoint["tenant"],
-                                      endpoint.get("url"), endpoint.get("secret"))
+            self.set_webhook_endpoint(
+                endpoint["provider"],
+                endpoint["tenant"],
+                endpoint.get("url"),
+                endpoint.get("secret"),
+            )
         for entry in self.store.get_meta(_SCENARIOS_KEY) or []:
             # Loaded before a restart: behaviour comes back, fixtures are already stored.
             scenario = scenario_model.from_dict(entry["doc"], entry["source"])
@@ -129,8 +137,9 @@ class Runtime:
         """Creates a scenario's fixtures and activates its lifecycle overrides and faults;
         nothing changes when any part of it is invalid."""
         if scenario.name in self.scenarios:
-            raise ScenarioError([f"a scenario named {scenario.name!r} is already loaded; "
-                                 "unload it first"])
+            raise ScenarioError(
+                [f"a scenario named {scenario.name!r} is already loaded; unload it first"]
+            )
         scenario_apply.overrides(self, scenario)  # validate before creating anything
         scenario_apply.fault_rules(self, scenario)
         scenario_apply.webhook_faults(self, scenario)
@@ -162,10 +171,13 @@ class Runtime:
         self._persist_scenarios()
 
     def _persist_scenarios(self) -> None:
-        self.store.set_meta(_SCENARIOS_KEY, [
-            {"doc": e.scenario.doc, "source": e.scenario.source, "fixtures": e.fixtures}
-            for e in self.scenarios.values()
-        ])
+        self.store.set_meta(
+            _SCENARIOS_KEY,
+            [
+                {"doc": e.scenario.doc, "source": e.scenario.source, "fixtures": e.fixtures}
+                for e in self.scenarios.values()
+            ],
+        )
         self._changed()
 
     def persist_clock(self) -> None:
@@ -198,8 +210,9 @@ class Runtime:
         self.engine.clear_overrides()
         self.scenarios, self.faults, self.webhook_faults = {}, (), ()
         for entry in self.store.get_meta(_SCENARIOS_KEY) or []:
-            self._activate(scenario_model.from_dict(entry["doc"], entry["source"]),
-                           entry["fixtures"])
+            self._activate(
+                scenario_model.from_dict(entry["doc"], entry["source"]), entry["fixtures"]
+            )
 
     def close(self) -> None:
         """Releases the store."""
@@ -223,8 +236,9 @@ class Runtime:
 
     # -- webhooks ---------------------------------------------------------------------
 
-    def set_webhook_endpoint(self, provider: str, tenant: str, url: str | None,
-                             secret: str | None) -> None:
+    def set_webhook_endpoint(
+        self, provider: str, tenant: str, url: str | None, secret: str | None
+    ) -> None:
         """Points a tenant's webhooks at `url` (signed with `secret`, or its default one)."""
         if provider not in self.providers or self.providers[provider].webhooks is None:
             raise KeyError(f"{provider} sends no webhooks")
@@ -263,8 +277,9 @@ class Runtime:
     def faker(self, *scope: str) -> Faker:
         """The shared Faker (Indian locale), re-seeded for `scope` so each provider and
         tenant draws the same data whatever else is registered."""
-        digest = hashlib.blake2b(":".join((str(self.config.seed), *scope)).encode(),
-                                 digest_size=8).digest()
+        digest = hashlib.blake2b(
+            ":".join((str(self.config.seed), *scope)).encode(), digest_size=8
+        ).digest()
         self._faker.seed_instance(int.from_bytes(digest, "big"))
         return self._faker
 
@@ -272,8 +287,9 @@ class Runtime:
         """The base URL for links handed to clients (payment pages, callbacks)."""
         return (self.config.public_url or base_url).rstrip("/")
 
-    def require(self, provider: str, tenant: str, kind: str, id: str,
-                not_found: Callable[[str], ApiError]) -> Any:
+    def require(
+        self, provider: str, tenant: str, kind: str, id: str, not_found: Callable[[str], ApiError]
+    ) -> Any:
         """The tenant's record, or the provider's not-found error for `id` (foreign ids
         included)."""
         record = self.store.get(provider, tenant, kind, id)

@@ -27,9 +27,16 @@ class BackgroundServer:
     """Any ASGI app served by uvicorn on a loopback port, in a background thread."""
 
     def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
-        self._server = uvicorn.Server(uvicorn.Config(
-            app, host=host, port=port, log_level="error", lifespan="on", access_log=False,
-        ))
+        self._server = uvicorn.Server(
+            uvicorn.Config(
+                app,
+                host=host,
+                port=port,
+                log_level="error",
+                lifespan="on",
+                access_log=False,
+            )
+        )
         self._thread = threading.Thread(target=self._server.run, name="paysandbox", daemon=True)
         self.host = host
         self.url = ""
@@ -60,8 +67,8 @@ class BackgroundServer:
 class Sandbox:
     """A sandbox server on a free loopback port, in a background thread.
 
-        with Sandbox() as sb:
-            requests.get(sb.url + "/zwitch/v1/payments", headers=...)
+    with Sandbox() as sb:
+        requests.get(sb.url + "/zwitch/v1/payments", headers=...)
     """
 
     def __init__(self, config: SandboxConfig | None = None, **options: Any) -> None:
@@ -75,8 +82,9 @@ class Sandbox:
     def start(self) -> "Sandbox":
         """Builds the runtime and app and waits until the server accepts connections."""
         self.runtime = Runtime(self.config)
-        self._server = BackgroundServer(build_app(self.runtime), self.config.host,
-                                        self.config.port).start()
+        self._server = BackgroundServer(
+            build_app(self.runtime), self.config.host, self.config.port
+        ).start()
         self.url = self._server.url
         return self
 
@@ -137,8 +145,13 @@ def serve(config: SandboxConfig) -> None:
     if config.workers <= 1:
         runtime = Runtime(config)
         try:
-            uvicorn.run(build_app(runtime), host=config.host, port=config.port,
-                        log_level="info", access_log=False)
+            uvicorn.run(
+                build_app(runtime),
+                host=config.host,
+                port=config.port,
+                log_level="info",
+                access_log=False,
+            )
         finally:
             runtime.close()
         return
@@ -153,8 +166,15 @@ def serve(config: SandboxConfig) -> None:
     worker_config = replace(config, scenarios=[], webhooks=[])
     os.environ[CONFIG_VARIABLE] = json.dumps(asdict(worker_config))
     try:
-        uvicorn.run("sandbox.app:worker_app", factory=True, workers=config.workers,
-                    host=config.host, port=config.port, log_level="info", access_log=False)
+        uvicorn.run(
+            "sandbox.app:worker_app",
+            factory=True,
+            workers=config.workers,
+            host=config.host,
+            port=config.port,
+            log_level="info",
+            access_log=False,
+        )
     finally:
         if scratch is not None:
             scratch.cleanup()

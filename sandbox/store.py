@@ -147,11 +147,21 @@ class Store(Protocol):
     def get(self, provider: str, tenant: str, kind: str, id: str) -> Record | None: ...
     def find(self, provider: str, id: str) -> Record | None: ...
     def get_by_ref(self, provider: str, tenant: str, kind: str, ref: str) -> Record | None: ...
-    def compare_and_set(self, record: Record, state: str, data: dict[str, Any]) -> Record | None: ...
+    def compare_and_set(
+        self, record: Record, state: str, data: dict[str, Any]
+    ) -> Record | None: ...
     def query(
-        self, provider: str, tenant: str, kind: str, *, state: str | None = None,
-        parent: str | None = None, created_from: int | None = None,
-        created_to: int | None = None, limit: int = 20, offset: int = 0,
+        self,
+        provider: str,
+        tenant: str,
+        kind: str,
+        *,
+        state: str | None = None,
+        parent: str | None = None,
+        created_from: int | None = None,
+        created_to: int | None = None,
+        limit: int = 20,
+        offset: int = 0,
     ) -> Page: ...
     def schedule(self, timer: Timer) -> None: ...
     def next_due(self) -> int | None: ...
@@ -159,35 +169,61 @@ class Store(Protocol):
     def claim_timer(self, timer: Timer) -> bool: ...
     def timers_for(self, provider: str, resource_id: str) -> list[Timer]: ...
     def append_event(self, event: Event) -> None: ...
-    def events(self, *, provider: str | None = None, resource_id: str | None = None,
-               after_seq: int = 0, limit: int = 100) -> list[Event]: ...
+    def events(
+        self,
+        *,
+        provider: str | None = None,
+        resource_id: str | None = None,
+        after_seq: int = 0,
+        limit: int = 100,
+    ) -> list[Event]: ...
     def next_number(self, namespace: str) -> int: ...
     def get_meta(self, key: str) -> Any: ...
     def set_meta(self, key: str, value: Any) -> None: ...
     def journal_append(self, entry: JournalEntry, keep: int) -> None: ...
     def flush_journal(self) -> None: ...
-    def journal(self, *, provider: str | None = None, path: str | None = None,
-                status: int | None = None, method: str | None = None,
-                limit: int = 100) -> list[JournalEntry]: ...
+    def journal(
+        self,
+        *,
+        provider: str | None = None,
+        path: str | None = None,
+        status: int | None = None,
+        method: str | None = None,
+        limit: int = 100,
+    ) -> list[JournalEntry]: ...
     def journal_clear(self) -> None: ...
     def enqueue_delivery(self, delivery: Delivery) -> None: ...
     def due_deliveries(self, now: int, wall_now: int, limit: int = 50) -> list[Delivery]: ...
     def claim_delivery(self, delivery: Delivery, wall_now: int, lease_ms: int) -> bool: ...
-    def finish_attempt(self, delivery: Delivery, attempt: DeliveryAttempt, *, status: str,
-                       next_attempt_at: int | None) -> None: ...
-    def deliveries(self, *, provider: str | None = None, resource_id: str | None = None,
-                   status: str | None = None, event: str | None = None,
-                   limit: int = 100) -> list[Delivery]: ...
+    def finish_attempt(
+        self,
+        delivery: Delivery,
+        attempt: DeliveryAttempt,
+        *,
+        status: str,
+        next_attempt_at: int | None,
+    ) -> None: ...
+    def deliveries(
+        self,
+        *,
+        provider: str | None = None,
+        resource_id: str | None = None,
+        status: str | None = None,
+        event: str | None = None,
+        limit: int = 100,
+    ) -> list[Delivery]: ...
     def delivery(self, delivery_id: str) -> Delivery | None: ...
     def attempts(self, delivery_id: str) -> list[DeliveryAttempt]: ...
     def redeliver(self, delivery_id: str, now: int) -> Delivery | None: ...
-    def set_endpoint(self, provider: str, tenant: str, url: str | None,
-                     secret: str | None) -> None: ...
+    def set_endpoint(
+        self, provider: str, tenant: str, url: str | None, secret: str | None
+    ) -> None: ...
     def endpoint(self, provider: str, tenant: str) -> tuple[str | None, str | None] | None: ...
     def endpoints(self) -> list[tuple[str, str, str | None, str | None]]: ...
     def delete_endpoint(self, provider: str, tenant: str) -> bool: ...
-    def inbox_record(self, name: str, at: int, headers: dict[str, str], body: str,
-                     status: int) -> None: ...
+    def inbox_record(
+        self, name: str, at: int, headers: dict[str, str], body: str, status: int
+    ) -> None: ...
     def inbox(self, name: str, limit: int = 100) -> list[dict[str, Any]]: ...
     def wipe(self) -> None: ...
     def close(self) -> None: ...
@@ -288,8 +324,15 @@ _UNKNOWN: Any = object()
 def _record(row: tuple) -> Record:
     provider, tenant, kind, id_, state, version, created_at, ref, parent, data = row
     return Record(
-        provider=provider, tenant=tenant, kind=kind, id=id_, state=state,
-        version=version, created_at=created_at, ref=ref, parent=parent,
+        provider=provider,
+        tenant=tenant,
+        kind=kind,
+        id=id_,
+        state=state,
+        version=version,
+        created_at=created_at,
+        ref=ref,
+        parent=parent,
         data=json.loads(data),
     )
 
@@ -386,14 +429,24 @@ class SQLiteStore:
             try:
                 self._execute(
                     f"INSERT INTO resources ({_RESOURCE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                    (record.provider, record.tenant, record.kind, record.id, record.state,
-                     record.version, record.created_at, record.ref, record.parent,
-                     _dumps(record.data)),
+                    (
+                        record.provider,
+                        record.tenant,
+                        record.kind,
+                        record.id,
+                        record.state,
+                        record.version,
+                        record.created_at,
+                        record.ref,
+                        record.parent,
+                        _dumps(record.data),
+                    ),
                 )
             except sqlite3.IntegrityError:
                 existing = (
                     self.get_by_ref(record.provider, record.tenant, record.kind, record.ref)
-                    if record.ref is not None else None
+                    if record.ref is not None
+                    else None
                 )
                 if existing is None:
                     raise
@@ -405,8 +458,21 @@ class SQLiteStore:
             with self._lock:
                 self._conn.executemany(
                     f"INSERT INTO resources ({_RESOURCE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                    [(r.provider, r.tenant, r.kind, r.id, r.state, r.version, r.created_at,
-                      r.ref, r.parent, _dumps(r.data)) for r in records],
+                    [
+                        (
+                            r.provider,
+                            r.tenant,
+                            r.kind,
+                            r.id,
+                            r.state,
+                            r.version,
+                            r.created_at,
+                            r.ref,
+                            r.parent,
+                            _dumps(r.data),
+                        )
+                        for r in records
+                    ],
                 )
 
     def get(self, provider: str, tenant: str, kind: str, id: str) -> Record | None:
@@ -425,12 +491,14 @@ class SQLiteStore:
         with self._lock:
             pairs = self._conn.execute(
                 "SELECT DISTINCT tenant, kind FROM tallies WHERE provider=? AND dimension=''",
-                (provider,)).fetchall()
+                (provider,),
+            ).fetchall()
             for tenant, kind in pairs:
                 row = self._conn.execute(
                     f"SELECT {_RESOURCE_COLUMNS} FROM resources "
                     "WHERE provider=? AND tenant=? AND kind=? AND id=?",
-                    (provider, tenant, kind, id)).fetchone()
+                    (provider, tenant, kind, id),
+                ).fetchone()
                 if row is not None:
                     return _record(row)
         return None
@@ -451,31 +519,49 @@ class SQLiteStore:
             cursor = self._execute(
                 "UPDATE resources SET state=?, data=?, version=version+1 "
                 "WHERE provider=? AND tenant=? AND kind=? AND id=? AND version=?",
-                (state, _dumps(data), record.provider, record.tenant, record.kind,
-                 record.id, record.version),
+                (
+                    state,
+                    _dumps(data),
+                    record.provider,
+                    record.tenant,
+                    record.kind,
+                    record.id,
+                    record.version,
+                ),
             )
             if cursor.rowcount != 1:
                 return None
         return record.evolve(state=state, data=data, version=record.version + 1)
 
     def query(
-        self, provider: str, tenant: str, kind: str, *, state: str | None = None,
-        parent: str | None = None, created_from: int | None = None,
-        created_to: int | None = None, limit: int = 20, offset: int = 0,
+        self,
+        provider: str,
+        tenant: str,
+        kind: str,
+        *,
+        state: str | None = None,
+        parent: str | None = None,
+        created_from: int | None = None,
+        created_to: int | None = None,
+        limit: int = 20,
+        offset: int = 0,
     ) -> Page:
         """Newest-first page of a tenant's records with optional filters; `created_to` is
         exclusive."""
         where = ["provider=?", "tenant=?", "kind=?"]
         params: list[Any] = [provider, tenant, kind]
-        for clause, value in (("state=?", state), ("parent=?", parent),
-                              ("created_at>=?", created_from), ("created_at<?", created_to)):
+        for clause, value in (
+            ("state=?", state),
+            ("parent=?", parent),
+            ("created_at>=?", created_from),
+            ("created_at<?", created_to),
+        ):
             if value is not None:
                 where.append(clause)
                 params.append(value)
         condition = " AND ".join(where)
         with self._lock:
-            total = self._tallied(provider, tenant, kind, state, parent, created_from,
-                                  created_to)
+            total = self._tallied(provider, tenant, kind, state, parent, created_from, created_to)
             if total is None:
                 total = self._conn.execute(
                     f"SELECT COUNT(*) FROM resources WHERE {condition}", params
@@ -489,16 +575,25 @@ class SQLiteStore:
             ).fetchall()
         return Page([_record(row) for row in rows], total)
 
-    def _tallied(self, provider: str, tenant: str, kind: str, state: str | None,
-                 parent: str | None, created_from: int | None,
-                 created_to: int | None) -> int | None:
+    def _tallied(
+        self,
+        provider: str,
+        tenant: str,
+        kind: str,
+        state: str | None,
+        parent: str | None,
+        created_from: int | None,
+        created_to: int | None,
+    ) -> int | None:
         """The count from the tallies when one covers the filters, else None."""
         if created_from is not None or created_to is not None or (state and parent):
             return None
         dimension, value = ("state", state) if state else ("parent", parent) if parent else ("", "")
         row = self._conn.execute(
             "SELECT count FROM tallies WHERE provider=? AND tenant=? AND kind=? AND "
-            "dimension=? AND value=?", (provider, tenant, kind, dimension, value)).fetchone()
+            "dimension=? AND value=?",
+            (provider, tenant, kind, dimension, value),
+        ).fetchone()
         return 0 if row is None else row[0]
 
     # -- timers -----------------------------------------------------------------------
@@ -509,13 +604,18 @@ class SQLiteStore:
             self._conn.execute(
                 "INSERT INTO timers (due_at, provider, tenant, kind, resource_id, action) "
                 "VALUES (?,?,?,?,?,?)",
-                (timer.due_at, timer.provider, timer.tenant, timer.kind, timer.resource_id,
-                 timer.action),
+                (
+                    timer.due_at,
+                    timer.provider,
+                    timer.tenant,
+                    timer.kind,
+                    timer.resource_id,
+                    timer.action,
+                ),
             )
             cached = self._next_due_cache
             if cached is not _UNKNOWN:
-                self._next_due_cache = timer.due_at if cached is None else min(cached,
-                                                                               timer.due_at)
+                self._next_due_cache = timer.due_at if cached is None else min(cached, timer.due_at)
 
     def next_due(self) -> int | None:
         """The earliest due instant of any timer, or None (asked on every request, so it
@@ -543,8 +643,7 @@ class SQLiteStore:
         """Removes a timer; True only for the one caller that removed it."""
         with self._lock:
             self._next_due_cache = _UNKNOWN
-            return self._conn.execute("DELETE FROM timers WHERE seq=?",
-                                      (timer.seq,)).rowcount == 1
+            return self._conn.execute("DELETE FROM timers WHERE seq=?", (timer.seq,)).rowcount == 1
 
     def timers_for(self, provider: str, resource_id: str) -> list[Timer]:
         """Pending timers of one resource, earliest first."""
@@ -564,15 +663,30 @@ class SQLiteStore:
             cursor = self._conn.execute(
                 "INSERT INTO events (name, provider, tenant, kind, resource_id, at, state, "
                 "data) VALUES (?,?,?,?,?,?,?,?)",
-                (event.name, event.provider, event.tenant, event.kind, event.resource_id,
-                 event.at, event.state, _dumps(event.data)),
+                (
+                    event.name,
+                    event.provider,
+                    event.tenant,
+                    event.kind,
+                    event.resource_id,
+                    event.at,
+                    event.state,
+                    _dumps(event.data),
+                ),
             )
             if cursor.lastrowid % 1024 == 0:  # trim in batches, not on every event
-                self._conn.execute("DELETE FROM events WHERE seq <= ?",
-                                   (cursor.lastrowid - EVENT_HISTORY,))
+                self._conn.execute(
+                    "DELETE FROM events WHERE seq <= ?", (cursor.lastrowid - EVENT_HISTORY,)
+                )
 
-    def events(self, *, provider: str | None = None, resource_id: str | None = None,
-               after_seq: int = 0, limit: int = 100) -> list[Event]:
+    def events(
+        self,
+        *,
+        provider: str | None = None,
+        resource_id: str | None = None,
+        after_seq: int = 0,
+        limit: int = 100,
+    ) -> list[Event]:
         """Emitted events in order, optionally for one provider or resource."""
         where, params = ["seq>?"], [after_seq]
         if provider is not None:
@@ -620,11 +734,21 @@ class SQLiteStore:
         written in batches (one insert per request would cost a tenth of a create); reads
         flush first, and the runtime flushes on every tick."""
         with self._lock:
-            self._journal_buffer.append((
-                entry.at, entry.provider, entry.method, entry.path, entry.query, entry.status,
-                entry.duration_ms, _dumps(entry.request_headers), entry.request_body,
-                _dumps(entry.response_headers), entry.response_body,
-            ))
+            self._journal_buffer.append(
+                (
+                    entry.at,
+                    entry.provider,
+                    entry.method,
+                    entry.path,
+                    entry.query,
+                    entry.status,
+                    entry.duration_ms,
+                    _dumps(entry.request_headers),
+                    entry.request_body,
+                    _dumps(entry.response_headers),
+                    entry.response_body,
+                )
+            )
             self._journal_keep = keep
             if len(self._journal_buffer) >= 64:
                 self.flush_journal()
@@ -638,14 +762,23 @@ class SQLiteStore:
             self._conn.executemany(
                 "INSERT INTO journal (at, provider, method, path, query, status, duration_ms, "
                 "request_headers, request_body, response_headers, response_body) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                rows,
+            )
             self._conn.execute(
                 "DELETE FROM journal WHERE seq <= (SELECT MAX(seq) FROM journal) - ?",
-                (self._journal_keep,))
+                (self._journal_keep,),
+            )
 
-    def journal(self, *, provider: str | None = None, path: str | None = None,
-                status: int | None = None, method: str | None = None,
-                limit: int = 100) -> list[JournalEntry]:
+    def journal(
+        self,
+        *,
+        provider: str | None = None,
+        path: str | None = None,
+        status: int | None = None,
+        method: str | None = None,
+        limit: int = 100,
+    ) -> list[JournalEntry]:
         """Recorded requests, newest first; `path` matches as a prefix."""
         self.flush_journal()
         where, params = ["1=1"], []
@@ -669,9 +802,18 @@ class SQLiteStore:
         ).fetchall()
         return [
             JournalEntry(
-                at=r[0], provider=r[1], method=r[2], path=r[3], query=r[4], status=r[5],
-                duration_ms=r[6], request_headers=json.loads(r[7]), request_body=r[8],
-                response_headers=json.loads(r[9]), response_body=r[10], seq=r[11],
+                at=r[0],
+                provider=r[1],
+                method=r[2],
+                path=r[3],
+                query=r[4],
+                status=r[5],
+                duration_ms=r[6],
+                request_headers=json.loads(r[7]),
+                request_body=r[8],
+                response_headers=json.loads(r[9]),
+                response_body=r[10],
+                seq=r[11],
             )
             for r in rows
         ]
@@ -684,9 +826,11 @@ class SQLiteStore:
 
     # -- webhook deliveries -----------------------------------------------------------
 
-    _DELIVERY_COLUMNS = ("id, event_id, provider, tenant, resource_id, event, url, body, headers, "
-                         "created_at, next_attempt_at, status, attempts, ordered, last_status, "
-                         "last_error, delivered_at, seq")
+    _DELIVERY_COLUMNS = (
+        "id, event_id, provider, tenant, resource_id, event, url, body, headers, "
+        "created_at, next_attempt_at, status, attempts, ordered, last_status, "
+        "last_error, delivered_at, seq"
+    )
 
     @staticmethod
     def _delivery(row: tuple) -> Delivery:
@@ -702,9 +846,22 @@ class SQLiteStore:
             "INSERT INTO deliveries (id, event_id, provider, tenant, resource_id, event, url, "
             "body, headers, created_at, next_attempt_at, status, attempts, ordered) "
             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (d.id, d.event_id, d.provider, d.tenant, d.resource_id, d.event, d.url, d.body,
-             _dumps(d.headers), d.created_at, d.next_attempt_at, d.status, d.attempts,
-             int(d.ordered)),
+            (
+                d.id,
+                d.event_id,
+                d.provider,
+                d.tenant,
+                d.resource_id,
+                d.event,
+                d.url,
+                d.body,
+                _dumps(d.headers),
+                d.created_at,
+                d.next_attempt_at,
+                d.status,
+                d.attempts,
+                int(d.ordered),
+            ),
         )
 
     def due_deliveries(self, now: int, wall_now: int, limit: int = 50) -> list[Delivery]:
@@ -732,52 +889,82 @@ class SQLiteStore:
         )
         return cursor.rowcount == 1
 
-    def finish_attempt(self, delivery: Delivery, attempt: DeliveryAttempt, *, status: str,
-                       next_attempt_at: int | None) -> None:
+    def finish_attempt(
+        self,
+        delivery: Delivery,
+        attempt: DeliveryAttempt,
+        *,
+        status: str,
+        next_attempt_at: int | None,
+    ) -> None:
         """Records an attempt and the delivery's new status."""
         with self.transaction():
             self._execute(
                 "INSERT INTO delivery_attempts (delivery_id, number, at, status_code, error, "
                 "duration_ms) VALUES (?,?,?,?,?,?)",
-                (attempt.delivery_id, attempt.number, attempt.at, attempt.status_code,
-                 attempt.error, attempt.duration_ms),
+                (
+                    attempt.delivery_id,
+                    attempt.number,
+                    attempt.at,
+                    attempt.status_code,
+                    attempt.error,
+                    attempt.duration_ms,
+                ),
             )
             self._execute(
                 "UPDATE deliveries SET status=?, attempts=?, next_attempt_at=?, last_status=?, "
                 "last_error=?, delivered_at=?, lease_until=NULL WHERE id=?",
-                (status, attempt.number,
-                 next_attempt_at if next_attempt_at is not None else delivery.next_attempt_at,
-                 attempt.status_code, attempt.error,
-                 attempt.at if status == "delivered" else delivery.delivered_at, delivery.id),
+                (
+                    status,
+                    attempt.number,
+                    next_attempt_at if next_attempt_at is not None else delivery.next_attempt_at,
+                    attempt.status_code,
+                    attempt.error,
+                    attempt.at if status == "delivered" else delivery.delivered_at,
+                    delivery.id,
+                ),
             )
 
-    def deliveries(self, *, provider: str | None = None, resource_id: str | None = None,
-                   status: str | None = None, event: str | None = None,
-                   limit: int = 100) -> list[Delivery]:
+    def deliveries(
+        self,
+        *,
+        provider: str | None = None,
+        resource_id: str | None = None,
+        status: str | None = None,
+        event: str | None = None,
+        limit: int = 100,
+    ) -> list[Delivery]:
         """Deliveries in the order they were queued, filtered."""
         where, params = ["1=1"], []
-        for column, value in (("provider", provider), ("resource_id", resource_id),
-                              ("status", status), ("event", event)):
+        for column, value in (
+            ("provider", provider),
+            ("resource_id", resource_id),
+            ("status", status),
+            ("event", event),
+        ):
             if value is not None:
                 where.append(f"{column}=?")
                 params.append(value)
         rows = self._execute(
             f"SELECT {self._DELIVERY_COLUMNS} FROM deliveries WHERE {' AND '.join(where)} "
-            "ORDER BY seq LIMIT ?", [*params, limit],
+            "ORDER BY seq LIMIT ?",
+            [*params, limit],
         ).fetchall()
         return [self._delivery(row) for row in rows]
 
     def delivery(self, delivery_id: str) -> Delivery | None:
         """One delivery by id."""
-        row = self._execute(f"SELECT {self._DELIVERY_COLUMNS} FROM deliveries WHERE id=?",
-                            (delivery_id,)).fetchone()
+        row = self._execute(
+            f"SELECT {self._DELIVERY_COLUMNS} FROM deliveries WHERE id=?", (delivery_id,)
+        ).fetchone()
         return None if row is None else self._delivery(row)
 
     def attempts(self, delivery_id: str) -> list[DeliveryAttempt]:
         """The attempts of a delivery, in order."""
         rows = self._execute(
             "SELECT delivery_id, number, at, status_code, error, duration_ms "
-            "FROM delivery_attempts WHERE delivery_id=? ORDER BY number", (delivery_id,),
+            "FROM delivery_attempts WHERE delivery_id=? ORDER BY number",
+            (delivery_id,),
         ).fetchall()
         return [DeliveryAttempt(*row) for row in rows]
 
@@ -785,20 +972,23 @@ class SQLiteStore:
         """Queues a delivery again, due now, whatever its status."""
         cursor = self._execute(
             "UPDATE deliveries SET status='pending', next_attempt_at=?, lease_until=NULL "
-            "WHERE id=? AND status!='sending'", (now, delivery_id))
+            "WHERE id=? AND status!='sending'",
+            (now, delivery_id),
+        )
         return self.delivery(delivery_id) if cursor.rowcount == 1 else None
 
     # -- webhook endpoints and the test inbox -----------------------------------------
 
-    def set_endpoint(self, provider: str, tenant: str, url: str | None,
-                     secret: str | None) -> None:
+    def set_endpoint(self, provider: str, tenant: str, url: str | None, secret: str | None) -> None:
         """Where (and with which secret) a tenant's webhooks go."""
         with self._lock:
             self._endpoint_cache.clear()
             self._conn.execute(
                 "INSERT INTO webhook_endpoints (provider, tenant, url, secret) "
                 "VALUES (?,?,?,?) ON CONFLICT(provider, tenant) DO UPDATE SET "
-                "url=excluded.url, secret=excluded.secret", (provider, tenant, url, secret))
+                "url=excluded.url, secret=excluded.secret",
+                (provider, tenant, url, secret),
+            )
 
     def endpoint(self, provider: str, tenant: str) -> tuple[str | None, str | None] | None:
         """(url, secret) configured for a tenant, or None (asked for every event)."""
@@ -806,37 +996,54 @@ class SQLiteStore:
         with self._lock:
             if key in self._endpoint_cache and not self.shared:
                 return self._endpoint_cache[key]
-            row = self._conn.execute("SELECT url, secret FROM webhook_endpoints WHERE "
-                                     "provider=? AND tenant=?", key).fetchone()
+            row = self._conn.execute(
+                "SELECT url, secret FROM webhook_endpoints WHERE provider=? AND tenant=?", key
+            ).fetchone()
             found = None if row is None else (row[0], row[1])
             self._endpoint_cache[key] = found
             return found
 
     def endpoints(self) -> list[tuple[str, str, str | None, str | None]]:
         """Every configured endpoint: (provider, tenant, url, secret)."""
-        return [tuple(row) for row in self._execute(
-            "SELECT provider, tenant, url, secret FROM webhook_endpoints "
-            "ORDER BY provider, tenant").fetchall()]
+        return [
+            tuple(row)
+            for row in self._execute(
+                "SELECT provider, tenant, url, secret FROM webhook_endpoints "
+                "ORDER BY provider, tenant"
+            ).fetchall()
+        ]
 
     def delete_endpoint(self, provider: str, tenant: str) -> bool:
         """Forgets a tenant's endpoint; True if there was one."""
         with self._lock:
             self._endpoint_cache.clear()
-            return self._conn.execute("DELETE FROM webhook_endpoints WHERE provider=? AND "
-                                      "tenant=?", (provider, tenant)).rowcount == 1
+            return (
+                self._conn.execute(
+                    "DELETE FROM webhook_endpoints WHERE provider=? AND tenant=?",
+                    (provider, tenant),
+                ).rowcount
+                == 1
+            )
 
-    def inbox_record(self, name: str, at: int, headers: dict[str, str], body: str,
-                     status: int) -> None:
+    def inbox_record(
+        self, name: str, at: int, headers: dict[str, str], body: str, status: int
+    ) -> None:
         """Keeps a webhook received by the sandbox's own test receiver."""
-        self._execute("INSERT INTO inbox (name, at, status, headers, body) VALUES (?,?,?,?,?)",
-                      (name, at, status, _dumps(headers), body))
+        self._execute(
+            "INSERT INTO inbox (name, at, status, headers, body) VALUES (?,?,?,?,?)",
+            (name, at, status, _dumps(headers), body),
+        )
 
     def inbox(self, name: str, limit: int = 100) -> list[dict[str, Any]]:
         """What the test receiver `name` got, oldest first."""
-        rows = self._execute("SELECT seq, at, status, headers, body FROM inbox WHERE name=? "
-                             "ORDER BY seq LIMIT ?", (name, limit)).fetchall()
-        return [{"seq": r[0], "at": r[1], "status": r[2], "headers": json.loads(r[3]),
-                 "body": r[4]} for r in rows]
+        rows = self._execute(
+            "SELECT seq, at, status, headers, body FROM inbox WHERE name=? ORDER BY seq LIMIT ?",
+            (name, limit),
+        ).fetchall()
+        return [
+            {"seq": r[0], "at": r[1], "status": r[2], "headers": json.loads(r[3]), "body": r[4]}
+            for r in rows
+        ]
 
     # -- lifecycle --------------------------------------------------------------------
 
@@ -844,8 +1051,17 @@ class SQLiteStore:
         """Deletes all state except the journal and webhook endpoints (reset re-seeds)."""
         with self.transaction():
             # Webhook endpoints are configuration, like the journal: a reset keeps them.
-            for table in ("resources", "tallies", "timers", "events", "counters", "meta",
-                          "deliveries", "delivery_attempts", "inbox"):
+            for table in (
+                "resources",
+                "tallies",
+                "timers",
+                "events",
+                "counters",
+                "meta",
+                "deliveries",
+                "delivery_attempts",
+                "inbox",
+            ):
                 self._execute(f"DELETE FROM {table}")
             self._next_due_cache = _UNKNOWN
 

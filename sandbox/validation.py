@@ -48,7 +48,8 @@ def parse_json_body(raw: bytes, encoding: str = "utf-8") -> t.Any:
         return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
     except _TooLarge:
         raise BadRequestProblem(
-            detail="The request body has a number too large to represent.") from None
+            detail="The request body has a number too large to represent."
+        ) from None
     except (json.JSONDecodeError, ValueError) as exc:
         raise BadRequestProblem(detail=f"The request body is not valid JSON: {exc}.") from None
 
@@ -65,8 +66,9 @@ class ClearParameterValidator(ParameterValidator):
     message is jsonschema's multi-line report)."""
 
     @staticmethod
-    def validate_parameter(parameter_type: str, value: t.Any, param: dict,
-                           param_name: str | None = None) -> str | None:
+    def validate_parameter(
+        parameter_type: str, value: t.Any, param: dict, param_name: str | None = None
+    ) -> str | None:
         if is_nullable(param) and is_null(value):
             return None
         if value is None:
@@ -82,7 +84,9 @@ class ClearParameterValidator(ParameterValidator):
 
 def parameter_validator(param: dict) -> Draft4Validator:
     """The compiled validator of one parameter definition."""
-    return Draft4Validator(param.get("schema", param), format_checker=Draft4Validator.FORMAT_CHECKER)
+    return Draft4Validator(
+        param.get("schema", param), format_checker=Draft4Validator.FORMAT_CHECKER
+    )
 
 
 def parameter_error(validator: Draft4Validator, name: str, value: t.Any) -> str | None:

@@ -59,11 +59,16 @@ class WebhookFault:
     tamper: bool = False  # change the body after signing
     drop_signature: bool = False
 
-    def matches_message(self, provider: str, tenant: str, event: str,
-                        body: Mapping[str, Any]) -> bool:
+    def matches_message(
+        self, provider: str, tenant: str, event: str, body: Mapping[str, Any]
+    ) -> bool:
         """Whether the rule applies to a notification."""
-        return (self.provider in (None, provider) and self.tenant in (None, tenant)
-                and self.event in (None, event) and matches(self.body, body))
+        return (
+            self.provider in (None, provider)
+            and self.tenant in (None, tenant)
+            and self.event in (None, event)
+            and matches(self.body, body)
+        )
 
 
 def endpoint(rt: "Runtime", provider: "Provider", tenant_id: str) -> tuple[str | None, str]:
@@ -95,39 +100,62 @@ class Outbox:
         messages = hooks.messages(event, record, lambda: self.rt.ids.new("evt_", 24))
         for message in messages:
             body = hooks.encode(message.body)
-            headers = {"content-type": hooks.content_type, "user-agent": USER_AGENT,
-                       **hooks.sign(body, secret)}
+            headers = {
+                "content-type": hooks.content_type,
+                "user-agent": USER_AGENT,
+                **hooks.sign(body, secret),
+            }
             base = Delivery(
-                id="", event_id=message.event_id, provider=provider.name, tenant=event.tenant,
-                resource_id=event.resource_id, event=message.event, url=url,
-                body=body.decode(), headers=headers, created_at=event.at,
+                id="",
+                event_id=message.event_id,
+                provider=provider.name,
+                tenant=event.tenant,
+                resource_id=event.resource_id,
+                event=message.event,
+                url=url,
+                body=body.decode(),
+                headers=headers,
+                created_at=event.at,
                 next_attempt_at=event.at,
             )
             for delivery in self._faulted(base, message.body, hooks.signature_headers):
                 self.rt.store.enqueue_delivery(replace(delivery, id=self.rt.ids.new("whd_")))
 
-    def _faulted(self, delivery: Delivery, body: Mapping[str, Any],
-                 signature_headers: tuple[str, ...]) -> list[Delivery]:
+    def _faulted(
+        self, delivery: Delivery, body: Mapping[str, Any], signature_headers: tuple[str, ...]
+    ) -> list[Delivery]:
         for rule in self.rt.webhook_faults:
             if not rule.matches_message(delivery.provider, delivery.tenant, delivery.event, body):
                 continue
             if not rule.trigger.fires(self.rt):
                 continue
             if rule.tamper:
-                delivery = replace(delivery, body=json.dumps(_tampered(body),
-                                                             separators=(",", ":")))
+                delivery = replace(
+                    delivery, body=json.dumps(_tampered(body), separators=(",", ":"))
+                )
             if rule.drop_signature:
-                delivery = replace(delivery, headers={
-                    k: v for k, v in delivery.headers.items() if k not in signature_headers})
-            delivery = replace(delivery,
-                               next_attempt_at=delivery.next_attempt_at + rule.delay_ms)
+                delivery = replace(
+                    delivery,
+                    headers={
+                        k: v for k, v in delivery.headers.items() if k not in signature_headers
+                    },
+                )
+            delivery = replace(delivery, next_attempt_at=delivery.next_attempt_at + rule.delay_ms)
             if rule.reorder_ms:
-                delivery = replace(delivery, ordered=False,
-                                   next_attempt_at=delivery.next_attempt_at + rule.reorder_ms)
+                delivery = replace(
+                    delivery,
+                    ordered=False,
+                    next_attempt_at=delivery.next_attempt_at + rule.reorder_ms,
+                )
             copies = [delivery] * (1 + rule.duplicate)
             if rule.replay_ms is not None:
-                copies.append(replace(delivery, ordered=False,
-                                      next_attempt_at=delivery.next_attempt_at + rule.replay_ms))
+                copies.append(
+                    replace(
+                        delivery,
+                        ordered=False,
+                        next_attempt_at=delivery.next_attempt_at + rule.replay_ms,
+                    )
+                )
             return copies
         return [delivery]
 
@@ -149,8 +177,11 @@ async def deliver_due(rt: "Runtime", client: httpx.AsyncClient) -> list[Delivery
     """Attempts every delivery that is due; returns them as they stand afterwards."""
     done: list[Delivery] = []
     while True:
-        due = [d for d in rt.store.due_deliveries(rt.clock.now_ms(), wall_ms())
-               if rt.store.claim_delivery(d, wall_ms(), LEASE_MS)]
+        due = [
+            d
+            for d in rt.store.due_deliveries(rt.clock.now_ms(), wall_ms())
+            if rt.store.claim_delivery(d, wall_ms(), LEASE_MS)
+        ]
         if not due:
             return done
         limit = asyncio.Semaphore(PARALLEL)
@@ -168,8 +199,12 @@ async def _attempt(rt: "Runtime", client: httpx.AsyncClient, delivery: Delivery)
     started = time.perf_counter()
     status_code, error = None, None
     try:
-        response = await client.post(delivery.url, content=delivery.body.encode(),
-                                     headers=delivery.headers, timeout=ATTEMPT_TIMEOUT_S)
+        response = await client.post(
+            delivery.url,
+            content=delivery.body.encode(),
+            headers=delivery.headers,
+            timeout=ATTEMPT_TIMEOUT_S,
+        )
         status_code = response.status_code
         if not 200 <= status_code < 300:
             error = f"HTTP {status_code}"
@@ -184,9 +219,16 @@ async def _attempt(rt: "Runtime", client: httpx.AsyncClient, delivery: Delivery)
         status, next_at = "pending", now + backoff_ms(number)
     rt.store.finish_attempt(
         delivery,
-        DeliveryAttempt(delivery.id, number, now, status_code, error,
-                        round((time.perf_counter() - started) * 1000, 3)),
-        status=status, next_attempt_at=next_at,
+        DeliveryAttempt(
+            delivery.id,
+            number,
+            now,
+            status_code,
+            error,
+            round((time.perf_counter() - started) * 1000, 3),
+        ),
+        status=status,
+        next_attempt_at=next_at,
     )
 
 

@@ -34,8 +34,7 @@ class SpecConformance:
         prefix, _, rest = path.lstrip("/").partition("/")
         if not spec_path(prefix).exists() or "/hosted/" in path or "/ui" in path:
             return
-        operation = self._schema(prefix).find_operation_by_path(response.request.method,
-                                                                "/" + rest)
+        operation = self._schema(prefix).find_operation_by_path(response.request.method, "/" + rest)
         if operation is None:
             return  # an undocumented path: the test asserts its 404 itself
         documented = operation.definition.raw["responses"]
@@ -65,8 +64,12 @@ def client_for(sb: Sandbox, conformance: SpecConformance) -> Iterator[Callable[.
     clients: list[httpx.Client] = []
 
     def build(prefix: str, headers: dict[str, str] | None = None) -> httpx.Client:
-        client = httpx.Client(base_url=f"{sb.url}/{prefix}", headers=headers or {},
-                              event_hooks={"response": [conformance]}, timeout=30)
+        client = httpx.Client(
+            base_url=f"{sb.url}/{prefix}",
+            headers=headers or {},
+            event_hooks={"response": [conformance]},
+            timeout=30,
+        )
         clients.append(client)
         return client
 

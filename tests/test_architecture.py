@@ -28,7 +28,8 @@ def test_core_never_imports_a_provider():
     for path in CORE:
         for name in _imports(path):
             assert not re.match(r"sandbox\.providers\.[a-z]+(\.|$)", name) or name in (
-                "sandbox.providers.base",), f"{path.name} imports {name}"
+                "sandbox.providers.base",
+            ), f"{path.name} imports {name}"
 
 
 def test_providers_never_import_each_other():
@@ -37,7 +38,8 @@ def test_providers_never_import_each_other():
             for name in _imports(path):
                 match = re.match(r"sandbox\.providers\.([a-z]+)", name)
                 assert not match or match.group(1) in (provider, "base"), (
-                    f"{provider}/{path.name} imports {name}")
+                    f"{provider}/{path.name} imports {name}"
+                )
 
 
 SEAMS = {

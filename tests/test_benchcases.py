@@ -21,6 +21,7 @@ def test_bench_cases_answer_as_declared(sb, provider):
     cases = bench.cases(lambda path, headers: httpx.get(base + path, headers=headers).json())
     assert {case.name for case in cases} >= {"GET by id", "create"}
     for case in cases:
-        response = httpx.request(case.method, base + case.path, headers=case.headers,
-                                 content=case.body)
+        response = httpx.request(
+            case.method, base + case.path, headers=case.headers, content=case.body
+        )
         assert response.status_code == case.status, (case.name, response.text[:200])

@@ -12,10 +12,12 @@ def test_credentials_json_lists_the_default_tenants(capsys):
     tenants = json.loads(capsys.readouterr().out)
     zwitch = {t["id"]: t for t in tenants["zwitch"]}
     assert zwitch["acc_1234567890"]["credentials"]["authorization"] == (
-        "Bearer ak_test_sandbox:sk_test_sandbox")
+        "Bearer ak_test_sandbox:sk_test_sandbox"
+    )
     assert zwitch["acc_1234567890"]["credentials"]["webhook_secret"] == "whsec_test_zwitch"
     assert zwitch["acc_2000000002"]["credentials"]["authorization"] == (
-        "Bearer ak_test_other:sk_test_other")
+        "Bearer ak_test_other:sk_test_other"
+    )
 
 
 def test_credentials_prints_a_readable_table(capsys):
@@ -30,9 +32,14 @@ def test_simulate_command_drives_a_running_sandbox(paysandbox, capsys):
 
     from tests.conftest import ZWITCH_A
 
-    payment = httpx.post(f"{paysandbox.url}/zwitch/v1/accounts/acc_1234567890/payments/upi/collect",
-                         json={"amount": 5}, headers=ZWITCH_A).json()
-    assert main(["simulate", "zwitch", payment["id"], "complete", "--base-url", paysandbox.url]) == 0
+    payment = httpx.post(
+        f"{paysandbox.url}/zwitch/v1/accounts/acc_1234567890/payments/upi/collect",
+        json={"amount": 5},
+        headers=ZWITCH_A,
+    ).json()
+    assert (
+        main(["simulate", "zwitch", payment["id"], "complete", "--base-url", paysandbox.url]) == 0
+    )
     assert '"state": "completed"' in capsys.readouterr().out
     assert main(["simulate", "zwitch", payment["id"], "fail", "--base-url", paysandbox.url]) == 1
     assert '"allowed": []' in capsys.readouterr().out

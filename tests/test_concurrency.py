@@ -33,8 +33,9 @@ def test_concurrent_creates_with_one_reference_make_one_payment(sb, zwitch):
     body = {"amount": 12.5, "merchant_reference_id": "race-1"}
 
     def attempt(_):
-        with httpx.Client(base_url=sb.url + "/zwitch", headers=dict(zwitch.headers),
-                          timeout=60) as client:
+        with httpx.Client(
+            base_url=sb.url + "/zwitch", headers=dict(zwitch.headers), timeout=60
+        ) as client:
             barrier.wait()
             response = client.post("/v1/accounts/acc_1234567890/payments/upi/collect", json=body)
             return response.status_code, response.json()["id"]

@@ -7,7 +7,6 @@ import datetime
 
 import httpx
 import pytest
-
 from schemathesis.core.failures import FailureGroup
 
 from tests.conftest import SpecConformance

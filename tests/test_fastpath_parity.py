@@ -46,15 +46,22 @@ REQUESTS = [
 @pytest.fixture(scope="module")
 def pair():
     # One public URL for both, so links (and the QR code encoding one) do not differ by port.
-    with Sandbox(TEST_CONFIG, public_url="http://sandbox.test") as fast, \
-            Sandbox(TEST_CONFIG, public_url="http://sandbox.test", fast_path=False) as full:
+    with (
+        Sandbox(TEST_CONFIG, public_url="http://sandbox.test") as fast,
+        Sandbox(TEST_CONFIG, public_url="http://sandbox.test", fast_path=False) as full,
+    ):
         yield fast, full
 
 
 def _send(base, method, path, headers, body):
     content = body if isinstance(body, bytes) else None
-    return httpx.request(method, base + "/zwitch" + path, headers=headers, content=content,
-                         json=None if content is not None or body is None else body)
+    return httpx.request(
+        method,
+        base + "/zwitch" + path,
+        headers=headers,
+        content=content,
+        json=None if content is not None or body is None else body,
+    )
 
 
 def test_the_fast_path_is_in_use(pair):

@@ -24,9 +24,21 @@ def _free_port() -> int:
 
 def _start(db, port) -> subprocess.Popen:
     process = subprocess.Popen(
-        [sys.executable, "-m", "sandbox", "serve", "--db", str(db), "--port", str(port),
-         "--clock-start", "2024-01-15T10:00:00Z", "--frozen"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "sandbox",
+            "serve",
+            "--db",
+            str(db),
+            "--port",
+            str(port),
+            "--clock-start",
+            "2024-01-15T10:00:00Z",
+            "--frozen",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -47,8 +59,9 @@ def test_kill_and_restart_loses_nothing(tmp_path):
     api = httpx.Client(base_url=base + "/zwitch", headers=ZWITCH_A)
     process = _start(db, port)
     try:
-        payment = api.post(COLLECT_PATH, json={**DOC_COLLECT_BODY,
-                                               "remitter_vpa_handle": "success@upi"}).json()
+        payment = api.post(
+            COLLECT_PATH, json={**DOC_COLLECT_BODY, "remitter_vpa_handle": "success@upi"}
+        ).json()
         token = api.post("/v1/pg/payment_token", json=DOC_TOKEN_BODY).json()
         httpx.post(base + "/_sandbox/clock/advance", json={"seconds": 12})
         listing = api.get("/v1/payments", params={"limit": 100}).json()

@@ -24,9 +24,23 @@ def workers(tmp_path_factory):
     port = _free_port()
     db = tmp_path_factory.mktemp("workers") / "sandbox.db"
     process = subprocess.Popen(
-        [sys.executable, "-m", "sandbox", "serve", "--workers", "2", "--db", str(db),
-         "--port", str(port), "--clock-start", "2024-01-15T10:00:00Z", "--frozen"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "sandbox",
+            "serve",
+            "--workers",
+            "2",
+            "--db",
+            str(db),
+            "--port",
+            str(port),
+            "--clock-start",
+            "2024-01-15T10:00:00Z",
+            "--frozen",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -47,8 +61,7 @@ def workers(tmp_path_factory):
 
 def _each(base, path, count=20, **kwargs):
     # A fresh connection per request, so the kernel spreads them over both workers.
-    return [httpx.get(base + path, **kwargs)
-            for _ in range(count)]
+    return [httpx.get(base + path, **kwargs) for _ in range(count)]
 
 
 def test_two_worker_processes_serve(workers):
@@ -65,24 +78,33 @@ def test_the_clock_is_shared(workers):
 
 def test_data_and_transitions_are_shared(workers):
     base, _ = workers
-    payment = httpx.post(base + "/zwitch" + COLLECT_PATH, headers=ZWITCH_A,
-                         json={"amount": 5, "remitter_vpa_handle": "success@upi"}).json()
+    payment = httpx.post(
+        base + "/zwitch" + COLLECT_PATH,
+        headers=ZWITCH_A,
+        json={"amount": 5, "remitter_vpa_handle": "success@upi"},
+    ).json()
     httpx.post(base + "/_sandbox/clock/advance", json={"seconds": 60})
-    statuses = {r.json()["status"] for r in _each(base, f"/zwitch/v1/payments/{payment['id']}",
-                                                   headers=ZWITCH_A)}
+    statuses = {
+        r.json()["status"]
+        for r in _each(base, f"/zwitch/v1/payments/{payment['id']}", headers=ZWITCH_A)
+    }
     assert statuses == {"completed"}
 
 
 def test_concurrent_completes_across_workers_have_one_winner(workers):
     base, _ = workers
-    payment = httpx.post(base + "/zwitch" + COLLECT_PATH, headers=ZWITCH_A,
-                         json={"amount": 5}).json()
+    payment = httpx.post(
+        base + "/zwitch" + COLLECT_PATH, headers=ZWITCH_A, json={"amount": 5}
+    ).json()
     barrier = threading.Barrier(20)
 
     def attempt(_):
         barrier.wait()
-        return httpx.post(base + "/_sandbox/simulate", timeout=60, json={
-            "provider": "zwitch", "resource_id": payment["id"], "event": "complete"}).status_code
+        return httpx.post(
+            base + "/_sandbox/simulate",
+            timeout=60,
+            json={"provider": "zwitch", "resource_id": payment["id"], "event": "complete"},
+        ).status_code
 
     with ThreadPoolExecutor(20) as pool:
         results = list(pool.map(attempt, range(20)))
@@ -98,8 +120,11 @@ def test_scenarios_and_their_counters_are_shared(workers):
           - match: {operation: list_payments}
             rate_limit: {limit: 5, per: 1h}
         """)
-    loaded = httpx.post(base + "/_sandbox/scenarios", content=scenario.encode(),
-                        headers={"Content-Type": "application/yaml"})
+    loaded = httpx.post(
+        base + "/_sandbox/scenarios",
+        content=scenario.encode(),
+        headers={"Content-Type": "application/yaml"},
+    )
     assert loaded.status_code == 201
     statuses = [r.status_code for r in _each(base, "/zwitch/v1/payments", headers=ZWITCH_A)]
     assert statuses.count(200) == 5 and statuses.count(429) == 15

@@ -23,8 +23,9 @@ class UndocumentedFields(Failure):
 
     __slots__ = ("fields", "status_code")
 
-    def __init__(self, *, operation: str, status_code: int, fields: list[str],
-                 case_id: str | None = None) -> None:
+    def __init__(
+        self, *, operation: str, status_code: int, fields: list[str], case_id: str | None = None
+    ) -> None:
         listed = ", ".join(fields)
         super().__init__(
             operation=operation,
@@ -65,8 +66,9 @@ def _declared(spec: Mapping[str, Any], schema: Any) -> tuple[dict[str, Any], boo
     return properties, is_open or not properties
 
 
-def undocumented_paths(spec: Mapping[str, Any], schema: Any, value: Any,
-                       where: str = "") -> Iterator[str]:
+def undocumented_paths(
+    spec: Mapping[str, Any], schema: Any, value: Any, where: str = ""
+) -> Iterator[str]:
     """JSON paths (`/data/0/payment_id`) of fields `schema` does not declare."""
     schema = _resolve(spec, schema)
     if isinstance(value, dict):
@@ -106,6 +108,7 @@ def no_undocumented_fields(ctx: Any, response: Any, case: Any) -> bool | None:
         return None  # malformed JSON is the standard checks' business
     extra = sorted(set(undocumented_paths(case.operation.schema.raw_schema, schema, body)))
     if extra:
-        raise UndocumentedFields(operation=case.operation.label, status_code=response.status_code,
-                                 fields=extra)
+        raise UndocumentedFields(
+            operation=case.operation.label, status_code=response.status_code, fields=extra
+        )
     return True

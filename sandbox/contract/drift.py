@@ -15,8 +15,15 @@ from schemathesis.openapi.checks import (
 
 from sandbox.contract.checks import UndocumentedFields
 
-_JSON_TYPES = {dict: "object", list: "array", str: "string", bool: "boolean", int: "integer",
-               float: "number", type(None): "null"}
+_JSON_TYPES = {
+    dict: "object",
+    list: "array",
+    str: "string",
+    bool: "boolean",
+    int: "integer",
+    float: "number",
+    type(None): "null",
+}
 
 
 def _where(path: object) -> str:

@@ -33,8 +33,9 @@ def print_report(result: ContractResult, write: Write = print) -> None:
         write("")
         write("Findings")
         for number, finding in enumerate(findings, 1):
-            write(f"  {number}. {finding.api} {finding.operation}: {finding.title} "
-                  f"[{finding.check}]")
+            write(
+                f"  {number}. {finding.api} {finding.operation}: {finding.title} [{finding.check}]"
+            )
             write(_indent(finding.message))
             write("      Reproduce with:")
             write(_indent(finding.curl, "        "))
@@ -56,5 +57,7 @@ def print_report(result: ContractResult, write: Write = print) -> None:
 
     failed = sum(not op.ok for op in result.operations.values())
     write("")
-    write(f"{len(result.operations)} operations, {failed} failing, {len(findings)} finding(s), "
-          f"{len(result.errors)} error(s)")
+    write(
+        f"{len(result.operations)} operations, {failed} failing, {len(findings)} finding(s), "
+        f"{len(result.errors)} error(s)"
+    )

@@ -123,8 +123,14 @@ Progress = Callable[[str], None]
 class _Collector:
     """Turns engine events into results, progress lines and JUnit entries."""
 
-    def __init__(self, result: ContractResult, api: str, progress: Progress,
-                 junit: JunitXmlWriter | None, output_config: Any) -> None:
+    def __init__(
+        self,
+        result: ContractResult,
+        api: str,
+        progress: Progress,
+        junit: JunitXmlWriter | None,
+        output_config: Any,
+    ) -> None:
         self.result, self.api, self.progress = result, api, progress
         self.junit, self.output_config = junit, output_config
         self._seen: set[tuple[str, str, str]] = set()
@@ -150,8 +156,10 @@ class _Collector:
         elif isinstance(event, events.EngineFinished):
             self.result.stopped = str(event.stop_reason)
             if self._stateful["scenarios"]:
-                self.progress(f"  stateful: {self._stateful['scenarios']} linked scenarios, "
-                              f"{self._stateful['failed']} failed")
+                self.progress(
+                    f"  stateful: {self._stateful['scenarios']} linked scenarios, "
+                    f"{self._stateful['failed']} failed"
+                )
 
     def _scenario(self, event: events.ScenarioFinished) -> None:
         recorder = event.recorder
@@ -173,16 +181,25 @@ class _Collector:
                 if key in self._seen:
                     continue
                 self._seen.add(key)
-                self.operation(label).findings.append(Finding(
-                    api=self.api, operation=label, check=check.name, title=failure.title,
-                    message=failure.message, curl=info.code_sample, drift=describe(failure),
-                ))
+                self.operation(label).findings.append(
+                    Finding(
+                        api=self.api,
+                        operation=label,
+                        check=check.name,
+                        title=failure.title,
+                        message=failure.message,
+                        curl=info.code_sample,
+                        drift=describe(failure),
+                    )
+                )
         new_findings = len(self.result.findings) - failed_before
         if self.junit is not None:
             self.junit.record_scenario(
-                label=f"{self.api} {recorder.label}", elapsed_sec=event.elapsed_time,
+                label=f"{self.api} {recorder.label}",
+                elapsed_sec=event.elapsed_time,
                 failures=grouped_failures_from_recorder(recorder),
-                skip_reason=event.skip_reason, config=self.output_config,
+                skip_reason=event.skip_reason,
+                config=self.output_config,
             )
         if event.phase == PhaseName.STATEFUL_TESTING:
             self._stateful["scenarios"] += event.status != Status.SKIP
@@ -204,38 +221,52 @@ def _normalise(text: str) -> str:
     return re.sub(r"'[^']*'|\d+", "_", text)[:300]
 
 
-def _schemathesis_config(options: ContractOptions, api: str, base_url: str,
-                         headers: dict[str, str]) -> schemathesis.Config:
-    config = schemathesis.Config.from_dict({"operations": [
-        {"include-name": label, "checks": {"positive_data_acceptance": {"enabled": False}}}
-        for label in BEYOND_SCHEMA.get(api, [])
-    ]})
+def _schemathesis_config(
+    options: ContractOptions, api: str, base_url: str, headers: dict[str, str]
+) -> schemathesis.Config:
+    config = schemathesis.Config.from_dict(
+        {
+            "operations": [
+                {"include-name": label, "checks": {"positive_data_acceptance": {"enabled": False}}}
+                for label in BEYOND_SCHEMA.get(api, [])
+            ]
+        }
+    )
     config.update(seed=options.seed, max_failures=None, max_time=options.max_time)
     # Reproducing curl lines keep the sandbox's public test keys; a real gateway's are masked.
     config.output.sanitization.update(enabled=options.base_url is not None)
     project = config.projects.override
-    project.update(base_url=base_url, headers=headers, rate_limit=options.rate_limit,
-                   request_timeout=options.request_timeout, workers=1)
+    project.update(
+        base_url=base_url,
+        headers=headers,
+        rate_limit=options.rate_limit,
+        request_timeout=options.request_timeout,
+        workers=1,
+    )
     project.phases.update(phases=options.phases)
     excluded = list(options.exclude_checks) + (MUTATING_CHECKS if options.read_only else [])
     # Every check is on by default; naming "all" explicitly would also override the
     # per-operation exceptions above.
     included = None if options.checks == ["all"] else options.checks
     project.checks.update(included_check_names=included, excluded_check_names=excluded or None)
-    project.generation.update(max_examples=options.max_examples, database="none",
-                              deterministic=options.seed is not None)
+    project.generation.update(
+        max_examples=options.max_examples, database="none", deterministic=options.seed is not None
+    )
     return config
 
 
-def _headers_for(api: str, options: ContractOptions, sandbox_tenant_headers: dict[str, str] | None,
-                 progress: Progress) -> dict[str, str]:
+def _headers_for(
+    api: str,
+    options: ContractOptions,
+    sandbox_tenant_headers: dict[str, str] | None,
+    progress: Progress,
+) -> dict[str, str]:
     headers = dict(sandbox_tenant_headers or {})
     auth = options.auth or os.environ.get(auth_variable(api))
     if auth:
         headers["Authorization"] = auth
     elif options.base_url is not None and api != CONTROL_API:
-        progress(f"  note: no credentials for {api} (--auth or {auth_variable(api)}); "
-                 "expect 401s")
+        progress(f"  note: no credentials for {api} (--auth or {auth_variable(api)}); expect 401s")
     headers.update(options.headers)
     return headers
 
@@ -245,7 +276,9 @@ def run_contract(options: ContractOptions, progress: Progress = print) -> Contra
     apis = options.apis or all_apis()
     unknown = [api for api in apis if api not in all_apis()]
     if unknown:
-        raise ValueError(f"unknown API(s) {', '.join(unknown)}; choose from {', '.join(all_apis())}")
+        raise ValueError(
+            f"unknown API(s) {', '.join(unknown)}; choose from {', '.join(all_apis())}"
+        )
     if options.base_url is not None and len(apis) != 1:
         raise ValueError("--base-url points at one gateway: name exactly one provider")
     if options.base_url is not None:
@@ -253,15 +286,20 @@ def run_contract(options: ContractOptions, progress: Progress = print) -> Contra
 
     from sandbox.server import Sandbox  # the default target: a fresh in-process sandbox
 
-    config = SandboxConfig(seed=options.seed or 20240115, clock_start="2024-01-15T10:00:00Z",
-                           clock_frozen=True, validate_responses=True)
+    config = SandboxConfig(
+        seed=options.seed or 20240115,
+        clock_start="2024-01-15T10:00:00Z",
+        clock_frozen=True,
+        validate_responses=True,
+    )
     with Sandbox(config) as sb:
         assert sb.runtime is not None
         return _run(options, apis, sb.url, sb.runtime, progress)
 
 
-def _run(options: ContractOptions, apis: list[str], base: str, runtime: Any,
-         progress: Progress) -> ContractResult:
+def _run(
+    options: ContractOptions, apis: list[str], base: str, runtime: Any, progress: Progress
+) -> ContractResult:
     result = ContractResult(target=base if options.base_url else f"sandbox at {base}")
     providers = load_providers([a for a in apis if a != CONTROL_API])
     junit = None
@@ -284,7 +322,8 @@ def _run(options: ContractOptions, apis: list[str], base: str, runtime: Any,
             collector.handle(event)
     if junit is not None:
         # An operation skipped by one phase (no examples) but tested by another is not skipped.
-        junit.unskip({f"{op.api} {op.operation}" for op in result.operations.values()
-                      if op.requests})
+        junit.unskip(
+            {f"{op.api} {op.operation}" for op in result.operations.values() if op.requests}
+        )
         junit.close()
     return result

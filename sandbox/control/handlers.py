@@ -9,8 +9,8 @@ from connexion import request
 
 from sandbox.asgi import RAW_BODY
 from sandbox.clock import iso_z
-from sandbox.errors import NOT_FOUND, ApiError
 from sandbox.context import current
+from sandbox.errors import NOT_FOUND, ApiError
 from sandbox.runtime import LoadedScenario, Runtime
 from sandbox.scenario import model as scenario_model
 from sandbox.scenario.model import ScenarioError
@@ -20,36 +20,61 @@ from sandbox.webhooks import endpoint as webhook_endpoint
 
 def _clock(rt: Runtime) -> dict[str, Any]:
     now = rt.clock.now_ms()
-    return {"now": iso_z(now), "now_ms": now, "start": iso_z(rt.clock.start_ms),
-            "frozen": rt.clock.frozen}
+    return {
+        "now": iso_z(now),
+        "now_ms": now,
+        "start": iso_z(rt.clock.start_ms),
+        "frozen": rt.clock.frozen,
+    }
 
 
 def _entry(entry: JournalEntry) -> dict[str, Any]:
     return {
-        "seq": entry.seq, "at": iso_z(entry.at), "provider": entry.provider,
-        "method": entry.method, "path": entry.path, "query": entry.query,
-        "status": entry.status, "duration_ms": entry.duration_ms,
-        "request_headers": entry.request_headers, "request_body": entry.request_body,
-        "response_headers": entry.response_headers, "response_body": entry.response_body,
+        "seq": entry.seq,
+        "at": iso_z(entry.at),
+        "provider": entry.provider,
+        "method": entry.method,
+        "path": entry.path,
+        "query": entry.query,
+        "status": entry.status,
+        "duration_ms": entry.duration_ms,
+        "request_headers": entry.request_headers,
+        "request_body": entry.request_body,
+        "response_headers": entry.response_headers,
+        "response_body": entry.response_body,
     }
 
 
 def _event(event: Event) -> dict[str, Any]:
-    return {"seq": event.seq, "name": event.name, "provider": event.provider,
-            "tenant": event.tenant, "kind": event.kind, "resource_id": event.resource_id,
-            "at": iso_z(event.at), "state": event.state, "data": event.data}
+    return {
+        "seq": event.seq,
+        "name": event.name,
+        "provider": event.provider,
+        "tenant": event.tenant,
+        "kind": event.kind,
+        "resource_id": event.resource_id,
+        "at": iso_z(event.at),
+        "state": event.state,
+        "data": event.data,
+    }
 
 
 def _resource(rt: Runtime, record: Record) -> dict[str, Any]:
     lifecycle = rt.engine.has_machine(record.provider, record.kind)
     return {
-        "provider": record.provider, "tenant": record.tenant, "kind": record.kind,
-        "id": record.id, "state": record.state, "version": record.version,
+        "provider": record.provider,
+        "tenant": record.tenant,
+        "kind": record.kind,
+        "id": record.id,
+        "state": record.state,
+        "version": record.version,
         "created_at": iso_z(record.created_at),
         "outcome": record.data.get("_outcome"),
         "allowed_events": rt.engine.allowed(record) if lifecycle else [],
-        "scheduled": [{"at": iso_z(t.due_at), "event": t.action}
-                      for t in rt.store.timers_for(record.provider, record.id)],
+        "scheduled": [
+            {"at": iso_z(t.due_at), "event": t.action}
+            for t in rt.store.timers_for(record.provider, record.id)
+        ],
         "data": {k: v for k, v in record.data.items() if not k.startswith("_")},
     }
 
@@ -70,8 +95,9 @@ async def reset() -> dict[str, Any]:
 async def get_credentials() -> dict[str, Any]:
     rt = current()
     return {
-        name: [{**t.to_dict(), "headers": dict(rt.providers[name].client_headers(t))}
-               for t in tenants]
+        name: [
+            {**t.to_dict(), "headers": dict(rt.providers[name].client_headers(t))} for t in tenants
+        ]
         for name, tenants in rt.tenants.items()
     }
 
@@ -98,11 +124,16 @@ async def resume_clock() -> dict[str, Any]:
     return _clock(rt)
 
 
-async def list_requests(provider: str | None = None, path: str | None = None,
-                        status: int | None = None, method: str | None = None,
-                        limit: int = 100) -> dict[str, Any]:
-    entries = current().store.journal(provider=provider, path=path, status=status,
-                                      method=method, limit=limit)
+async def list_requests(
+    provider: str | None = None,
+    path: str | None = None,
+    status: int | None = None,
+    method: str | None = None,
+    limit: int = 100,
+) -> dict[str, Any]:
+    entries = current().store.journal(
+        provider=provider, path=path, status=status, method=method, limit=limit
+    )
     return {"data": [_entry(e) for e in entries]}
 
 
@@ -111,10 +142,12 @@ async def clear_requests() -> tuple[None, int]:
     return None, 204
 
 
-async def list_events(provider: str | None = None, resource_id: str | None = None,
-                      after: int = 0, limit: int = 100) -> dict[str, Any]:
-    events = current().store.events(provider=provider, resource_id=resource_id,
-                                    after_seq=after, limit=limit)
+async def list_events(
+    provider: str | None = None, resource_id: str | None = None, after: int = 0, limit: int = 100
+) -> dict[str, Any]:
+    events = current().store.events(
+        provider=provider, resource_id=resource_id, after_seq=after, limit=limit
+    )
     return {"data": [_event(e) for e in events]}
 
 
@@ -122,10 +155,13 @@ async def simulate(body: dict[str, Any]) -> dict[str, Any]:
     rt = current()
     record = _find(rt, body["provider"], body["resource_id"])
     if not rt.engine.has_machine(record.provider, record.kind):
-        raise ApiError(409, "conflict", f"{record.kind} {record.id} has no lifecycle to drive.",
-                       details={"state": record.state, "allowed": []})
-    updated = rt.engine.apply(record.provider, record.tenant, record.kind, record.id,
-                              body["event"])
+        raise ApiError(
+            409,
+            "conflict",
+            f"{record.kind} {record.id} has no lifecycle to drive.",
+            details={"state": record.state, "allowed": []},
+        )
+    updated = rt.engine.apply(record.provider, record.tenant, record.kind, record.id, body["event"])
     return _resource(rt, updated)
 
 
@@ -136,10 +172,15 @@ async def get_resource(provider: str, resource_id: str) -> dict[str, Any]:
 
 def _loaded(entry: LoadedScenario) -> dict[str, Any]:
     scenario = entry.scenario
-    return {"name": scenario.name, "description": scenario.description,
-            "source": scenario.source, "fixtures": entry.fixtures,
-            "overrides": len(scenario.section("lifecycle")),
-            "faults": len(scenario.section("faults")), "steps": len(scenario.section("steps"))}
+    return {
+        "name": scenario.name,
+        "description": scenario.description,
+        "source": scenario.source,
+        "fixtures": entry.fixtures,
+        "overrides": len(scenario.section("lifecycle")),
+        "faults": len(scenario.section("faults")),
+        "steps": len(scenario.section("steps")),
+    }
 
 
 async def list_scenarios() -> dict[str, Any]:
@@ -157,8 +198,12 @@ async def load_scenario(body: Any) -> tuple[dict[str, Any], int]:
         loaded = rt.load_scenario(scenario)
     except ScenarioError as exc:
         status = 409 if "already loaded" in str(exc) else 400
-        raise ApiError(status, "invalid_scenario" if status == 400 else "conflict",
-                       exc.problems[0], details={"problems": exc.problems}) from None
+        raise ApiError(
+            status,
+            "invalid_scenario" if status == 400 else "conflict",
+            exc.problems[0],
+            details={"problems": exc.problems},
+        ) from None
     except UnicodeDecodeError:
         raise ApiError(400, "invalid_scenario", "The scenario is not UTF-8 text.") from None
     return _loaded(loaded), 201
@@ -185,26 +230,46 @@ def _delivery(rt: Runtime, delivery: Delivery) -> dict[str, Any]:
     except ValueError:
         payload = None
     return {
-        "id": delivery.id, "event_id": delivery.event_id, "provider": delivery.provider,
-        "tenant": delivery.tenant, "event": delivery.event, "resource_id": delivery.resource_id,
-        "url": delivery.url, "status": delivery.status,
-        "attempts": [{"number": a.number, "at": iso_z(a.at), "status_code": a.status_code,
-                      "error": a.error, "duration_ms": a.duration_ms}
-                     for a in rt.store.attempts(delivery.id)],
+        "id": delivery.id,
+        "event_id": delivery.event_id,
+        "provider": delivery.provider,
+        "tenant": delivery.tenant,
+        "event": delivery.event,
+        "resource_id": delivery.resource_id,
+        "url": delivery.url,
+        "status": delivery.status,
+        "attempts": [
+            {
+                "number": a.number,
+                "at": iso_z(a.at),
+                "status_code": a.status_code,
+                "error": a.error,
+                "duration_ms": a.duration_ms,
+            }
+            for a in rt.store.attempts(delivery.id)
+        ],
         "created_at": iso_z(delivery.created_at),
         "next_attempt_at": iso_z(delivery.next_attempt_at)
-        if delivery.status == "pending" else None,
+        if delivery.status == "pending"
+        else None,
         "delivered_at": None if delivery.delivered_at is None else iso_z(delivery.delivered_at),
-        "headers": delivery.headers, "body": delivery.body, "payload": payload,
+        "headers": delivery.headers,
+        "body": delivery.body,
+        "payload": payload,
     }
 
 
-async def list_webhooks(provider: str | None = None, resource_id: str | None = None,
-                        event: str | None = None, status: str | None = None,
-                        limit: int = 100) -> dict[str, Any]:
+async def list_webhooks(
+    provider: str | None = None,
+    resource_id: str | None = None,
+    event: str | None = None,
+    status: str | None = None,
+    limit: int = 100,
+) -> dict[str, Any]:
     rt = current()
-    found = rt.store.deliveries(provider=provider, resource_id=resource_id, event=event,
-                                status=status, limit=limit)
+    found = rt.store.deliveries(
+        provider=provider, resource_id=resource_id, event=event, status=status, limit=limit
+    )
     return {"data": [_delivery(rt, d) for d in found]}
 
 
@@ -230,9 +295,14 @@ def _endpoint_view(rt: Runtime, provider: str, tenant: str) -> dict[str, Any]:
 
 async def list_webhook_endpoints() -> dict[str, Any]:
     rt = current()
-    return {"data": [_endpoint_view(rt, name, tenant.id)
-                     for name, provider in rt.providers.items() if provider.webhooks
-                     for tenant in rt.tenants[name]]}
+    return {
+        "data": [
+            _endpoint_view(rt, name, tenant.id)
+            for name, provider in rt.providers.items()
+            if provider.webhooks
+            for tenant in rt.tenants[name]
+        ]
+    }
 
 
 async def set_webhook_endpoint(provider: str, tenant: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -240,8 +310,9 @@ async def set_webhook_endpoint(provider: str, tenant: str, body: dict[str, Any])
     try:
         rt.set_webhook_endpoint(provider, tenant, body["url"], body.get("secret"))
     except KeyError:
-        raise ApiError(404, NOT_FOUND, f"No {provider} tenant {tenant!r} that receives "
-                                       "webhooks.") from None
+        raise ApiError(
+            404, NOT_FOUND, f"No {provider} tenant {tenant!r} that receives webhooks."
+        ) from None
     return _endpoint_view(rt, provider, tenant)
 
 
@@ -280,9 +351,14 @@ async def receive_in_inbox(name: str) -> tuple[dict[str, Any], int]:
 
 async def read_inbox(name: str) -> dict[str, Any]:
     rt = current()
-    entries = [{**entry, "at": iso_z(entry["at"]),
-                "verified_by": _verified_by(rt, entry["body"].encode(), entry["headers"])}
-               for entry in rt.store.inbox(name, limit=1000)]
+    entries = [
+        {
+            **entry,
+            "at": iso_z(entry["at"]),
+            "verified_by": _verified_by(rt, entry["body"].encode(), entry["headers"]),
+        }
+        for entry in rt.store.inbox(name, limit=1000)
+    ]
     return {"status": _inbox_status(rt, name), "data": entries}
 
 

@@ -18,6 +18,8 @@ def load_providers(names: list[str] | None = None) -> dict[str, Provider]:
     for name, module in selected.items():
         provider = importlib.import_module(module).PROVIDER
         if provider.name != name:
-            raise ValueError(f"{module} declares provider {provider.name!r}, registered as {name!r}")
+            raise ValueError(
+                f"{module} declares provider {provider.name!r}, registered as {name!r}"
+            )
         providers[name] = provider
     return providers

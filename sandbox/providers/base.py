@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from sandbox.errors import ApiError
 from sandbox.lifecycle import Effect
-from sandbox.store import Event, Record
 from sandbox.representations import Representation
+from sandbox.store import Event, Record
 
 if TYPE_CHECKING:
     import flask
@@ -37,13 +37,21 @@ class Tenant:
         missing = {"id", "name", "credentials"} - set(raw)
         if missing:
             raise ValueError(f"tenant configuration lacks {', '.join(sorted(missing))}")
-        return cls(id=str(raw["id"]), name=str(raw["name"]),
-                   credentials=dict(raw["credentials"]), profile=dict(raw.get("profile") or {}))
+        return cls(
+            id=str(raw["id"]),
+            name=str(raw["name"]),
+            credentials=dict(raw["credentials"]),
+            profile=dict(raw.get("profile") or {}),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The configuration form (also what the credentials endpoint lists)."""
-        return {"id": self.id, "name": self.name, "credentials": dict(self.credentials),
-                "profile": dict(self.profile)}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "credentials": dict(self.credentials),
+            "profile": dict(self.profile),
+        }
 
 
 @dataclass(frozen=True)
@@ -61,6 +69,7 @@ Builder = Callable[["Runtime", Tenant, Mapping[str, Any], int], Draft]
 """Prepares a resource of one kind from a create-request body (path parameters folded in),
 created at the given sandbox instant; used by the provider's handlers and by scenario
 fixtures alike. Raises ApiError for a body the provider would refuse."""
+
 
 @dataclass(frozen=True)
 class WebhookMessage:

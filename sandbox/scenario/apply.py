@@ -24,21 +24,30 @@ def _provider(rt: "Runtime", scenario: Scenario, item: dict[str, Any], where: st
     if name is None:
         raise ScenarioError([f"{scenario.source}: {where}: name a provider (here or at the top)"])
     if name not in rt.providers:
-        raise ScenarioError([f"{scenario.source}: {where}: unknown provider {name!r}; "
-                             f"choose from {', '.join(rt.providers)}"])
+        raise ScenarioError(
+            [
+                f"{scenario.source}: {where}: unknown provider {name!r}; "
+                f"choose from {', '.join(rt.providers)}"
+            ]
+        )
     return name
 
 
-def _tenant(rt: "Runtime", scenario: Scenario, provider: str, tenant_id: str | None,
-            where: str) -> "Tenant":
+def _tenant(
+    rt: "Runtime", scenario: Scenario, provider: str, tenant_id: str | None, where: str
+) -> "Tenant":
     if tenant_id is None:
         return rt.tenants[provider][0]
     try:
         return rt.tenant(provider, tenant_id)
     except KeyError:
         known = ", ".join(t.id for t in rt.tenants[provider])
-        raise ScenarioError([f"{scenario.source}: {where}: {provider} has no tenant "
-                             f"{tenant_id!r}; choose from {known}"]) from None
+        raise ScenarioError(
+            [
+                f"{scenario.source}: {where}: {provider} has no tenant "
+                f"{tenant_id!r}; choose from {known}"
+            ]
+        ) from None
 
 
 def overrides(rt: "Runtime", scenario: Scenario) -> list[tuple[str, Machine]]:
@@ -48,26 +57,40 @@ def overrides(rt: "Runtime", scenario: Scenario) -> list[tuple[str, Machine]]:
         where = f"lifecycle/{index}"
         provider = _provider(rt, scenario, spec, where)
         if not rt.engine.has_machine(provider, spec["machine"]):
-            raise ScenarioError([f"{scenario.source}: {where}: {provider} has no machine "
-                                 f"{spec['machine']!r}"])
+            raise ScenarioError(
+                [f"{scenario.source}: {where}: {provider} has no machine {spec['machine']!r}"]
+            )
         base = rt.engine.machine(provider, spec["machine"])
         try:
             for rule in spec.get("outcomes") or ():
                 validate_condition(rule.get("when"))
-            timers = {outcome: tuple(timer_rule(t) for t in rules)
-                      for outcome, rules in (spec.get("timers") or {}).items()}
+            timers = {
+                outcome: tuple(timer_rule(t) for t in rules)
+                for outcome, rules in (spec.get("timers") or {}).items()
+            }
         except ValueError as exc:
             raise ScenarioError([f"{scenario.source}: {where}: {exc}"]) from None
         for rules in timers.values():
             for rule in rules:
                 if rule.action not in base.transitions:
-                    raise ScenarioError([
-                        f"{scenario.source}: {where}: unknown transition {rule.action!r}; "
-                        f"{base.name} has {', '.join(base.transitions)}"])
-        outcomes = tuple(OutcomeRule(outcome=o["outcome"], when=o.get("when") or {})
-                         for o in spec.get("outcomes") or ())
-        built.append((provider, dataclasses.replace(
-            base, outcomes=outcomes + base.outcomes, timers={**base.timers, **timers})))
+                    raise ScenarioError(
+                        [
+                            f"{scenario.source}: {where}: unknown transition {rule.action!r}; "
+                            f"{base.name} has {', '.join(base.transitions)}"
+                        ]
+                    )
+        outcomes = tuple(
+            OutcomeRule(outcome=o["outcome"], when=o.get("when") or {})
+            for o in spec.get("outcomes") or ()
+        )
+        built.append(
+            (
+                provider,
+                dataclasses.replace(
+                    base, outcomes=outcomes + base.outcomes, timers={**base.timers, **timers}
+                ),
+            )
+        )
     return built
 
 
@@ -87,18 +110,29 @@ def fault_rules(rt: "Runtime", scenario: Scenario) -> list[FaultRule]:
         except ValueError as exc:
             raise ScenarioError([f"{scenario.source}: faults/{index}: {exc}"]) from None
         if window is not None and window[1] <= 0:
-            raise ScenarioError([f"{scenario.source}: faults/{index}: rate_limit.per must be "
-                                 "longer than zero"])
-        rules.append(FaultRule(
-            trigger=Trigger.from_rule(f"{scenario.name}#{index}", fault), provider=provider,
-            method=match.get("method"), path=match.get("path"), operation=match.get("operation"),
-            tenant=match.get("tenant"), body=match.get("body"), query=match.get("query"),
-            status=respond.get("status"),
-            code=respond.get("code"), message=respond.get("message"),
-            headers=respond.get("headers") or {}, latency_ms=latency,
-            drop=bool(fault.get("drop")), malformed=bool(fault.get("malformed")),
-            rate_limit=window,
-        ))
+            raise ScenarioError(
+                [f"{scenario.source}: faults/{index}: rate_limit.per must be longer than zero"]
+            )
+        rules.append(
+            FaultRule(
+                trigger=Trigger.from_rule(f"{scenario.name}#{index}", fault),
+                provider=provider,
+                method=match.get("method"),
+                path=match.get("path"),
+                operation=match.get("operation"),
+                tenant=match.get("tenant"),
+                body=match.get("body"),
+                query=match.get("query"),
+                status=respond.get("status"),
+                code=respond.get("code"),
+                message=respond.get("message"),
+                headers=respond.get("headers") or {},
+                latency_ms=latency,
+                drop=bool(fault.get("drop")),
+                malformed=bool(fault.get("malformed")),
+                rate_limit=window,
+            )
+        )
     return rules
 
 
@@ -113,18 +147,28 @@ def webhook_faults(rt: "Runtime", scenario: Scenario) -> list[WebhookFault]:
             raise ScenarioError([f"{scenario.source}: {where}: {provider} sends no webhooks"])
         try:
             validate_condition(match.get("body"))
-            timing = {key: parse_duration(rule[key]) for key in ("delay", "reorder", "replay")
-                      if key in rule}
+            timing = {
+                key: parse_duration(rule[key])
+                for key in ("delay", "reorder", "replay")
+                if key in rule
+            }
         except ValueError as exc:
             raise ScenarioError([f"{scenario.source}: {where}: {exc}"]) from None
-        rules.append(WebhookFault(
-            trigger=Trigger.from_rule(f"{scenario.name}#webhooks{index}", rule),
-            provider=provider, tenant=match.get("tenant"), event=match.get("event"),
-            body=match.get("body"), duplicate=rule.get("duplicate", 0),
-            delay_ms=timing.get("delay", 0), reorder_ms=timing.get("reorder", 0),
-            replay_ms=timing.get("replay"), tamper=bool(rule.get("tamper")),
-            drop_signature=bool(rule.get("drop_signature")),
-        ))
+        rules.append(
+            WebhookFault(
+                trigger=Trigger.from_rule(f"{scenario.name}#webhooks{index}", rule),
+                provider=provider,
+                tenant=match.get("tenant"),
+                event=match.get("event"),
+                body=match.get("body"),
+                duplicate=rule.get("duplicate", 0),
+                delay_ms=timing.get("delay", 0),
+                reorder_ms=timing.get("reorder", 0),
+                replay_ms=timing.get("replay"),
+                tamper=bool(rule.get("tamper")),
+                drop_signature=bool(rule.get("drop_signature")),
+            )
+        )
     return rules
 
 
@@ -165,20 +209,36 @@ def _create_fixture(rt: "Runtime", scenario: Scenario, fixture: dict[str, Any], 
     builders = rt.providers[provider].builders
     kind = fixture["kind"]
     if kind not in builders:
-        raise ScenarioError([f"{scenario.source}: {where}: {provider} cannot create {kind!r}; "
-                             f"kinds: {', '.join(builders) or 'none'}"])
+        raise ScenarioError(
+            [
+                f"{scenario.source}: {where}: {provider} cannot create {kind!r}; "
+                f"kinds: {', '.join(builders) or 'none'}"
+            ]
+        )
     created = rt.clock.now_ms() - (parse_duration(fixture["ago"]) if "ago" in fixture else 0)
     try:
         draft = builders[kind](rt, tenant, fixture["body"], created)
-        record = rt.engine.create(provider, tenant.id, draft.kind, draft.id, draft.data,
-                                  ref=draft.ref, parent=draft.parent, created_at=created)
+        record = rt.engine.create(
+            provider,
+            tenant.id,
+            draft.kind,
+            draft.id,
+            draft.data,
+            ref=draft.ref,
+            parent=draft.parent,
+            created_at=created,
+        )
         target = fixture.get("state")
         if target and target != record.state:
             machine = rt.engine.machine(provider, draft.kind)
             path = machine.path_to(record.state, target)
             if path is None:
-                raise ScenarioError([f"{scenario.source}: {where}: {draft.kind} cannot reach "
-                                     f"state {target!r}; states: {', '.join(sorted(machine.states))}"])
+                raise ScenarioError(
+                    [
+                        f"{scenario.source}: {where}: {draft.kind} cannot reach "
+                        f"state {target!r}; states: {', '.join(sorted(machine.states))}"
+                    ]
+                )
             for action in path:
                 rt.engine.apply(provider, tenant.id, draft.kind, draft.id, action, at=created)
     except KeyError as exc:

@@ -12,7 +12,6 @@ from typing import Any
 import yaml
 from jsonschema import Draft7Validator
 
-
 SCHEMA_PATH = Path(__file__).with_name("scenario.schema.json")
 CONTROL = "_sandbox"  # steps name the control API as their provider to call it
 
@@ -68,7 +67,9 @@ def _line_of(root: yaml.Node | None, path: list[Any]) -> int | None:
     for part in path:
         if isinstance(node, yaml.MappingNode):
             node = next((v for k, v in node.value if k.value == part), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+        elif (
+            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
+        ):
             node = node.value[part]
         else:
             node = None
@@ -96,13 +97,16 @@ def parse(text: str, source: str = "<scenario>") -> Scenario:
     return from_dict(doc, source, root, text)
 
 
-def from_dict(doc: Any, source: str = "<scenario>", root: yaml.Node | None = None,
-              text: str = "") -> Scenario:
+def from_dict(
+    doc: Any, source: str = "<scenario>", root: yaml.Node | None = None, text: str = ""
+) -> Scenario:
     """Validates an already parsed scenario document; raises ScenarioError."""
     if not isinstance(doc, dict):
         raise ScenarioError([f"{source}:1: a scenario is a mapping with at least a name"])
     problems = []
-    for error in sorted(Draft7Validator(schema()).iter_errors(doc), key=lambda e: list(e.absolute_path)):
+    for error in sorted(
+        Draft7Validator(schema()).iter_errors(doc), key=lambda e: list(e.absolute_path)
+    ):
         line = _line_of(root, list(error.absolute_path))
         at = f":{line}" if line is not None else ""
         problems.append(f"{source}{at}: {_message(error)}{_where(error)}")
@@ -130,8 +134,9 @@ def _semantic_problems(doc: dict[str, Any]) -> list[str]:
         for index, rule in enumerate(doc.get(section) or []):
             triggers = [k for k in ("nth", "every", "first", "after") if k in rule]
             if len(triggers) > 1:
-                problems.append(f"{section}/{index}: use one of nth, every, first, after, "
-                                f"not {triggers}")
+                problems.append(
+                    f"{section}/{index}: use one of nth, every, first, after, not {triggers}"
+                )
     return problems
 
 
@@ -143,4 +148,3 @@ def load(path: str | Path) -> Scenario:
     except OSError as exc:
         raise ScenarioError([f"{path}: cannot read: {exc.strerror}"]) from None
     return parse(text, str(path))
-

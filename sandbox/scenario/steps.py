@@ -96,7 +96,9 @@ def _excerpt(response: httpx.Response) -> str:
 class StepRunner:
     """Executes one scenario's steps against a sandbox at `base_url`."""
 
-    def __init__(self, base_url: str, scenario: Scenario, client: httpx.Client | None = None) -> None:
+    def __init__(
+        self, base_url: str, scenario: Scenario, client: httpx.Client | None = None
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.scenario = scenario
         self.client = client or httpx.Client(timeout=60)
@@ -110,12 +112,17 @@ class StepRunner:
         started = time.perf_counter()
         url = f"{self.base_url}/_sandbox/scenarios"
         if self.scenario.text:  # as written, so the sandbox's errors carry line numbers
-            loaded = self.client.post(url, content=self.scenario.text.encode(),
-                                      headers={"Content-Type": "application/yaml"})
+            loaded = self.client.post(
+                url,
+                content=self.scenario.text.encode(),
+                headers={"Content-Type": "application/yaml"},
+            )
         else:
             loaded = self.client.post(url, json=self.scenario.doc)
         if loaded.status_code != 201:
-            run.error = f"the sandbox refused the scenario ({loaded.status_code}): {_excerpt(loaded)}"
+            run.error = (
+                f"the sandbox refused the scenario ({loaded.status_code}): {_excerpt(loaded)}"
+            )
             return run
         try:
             self.variables["sandbox"] = self.base_url
@@ -144,13 +151,20 @@ class StepRunner:
     def _step(self, index: int, step: dict[str, Any]) -> StepResult:
         label = f"step {index}"
         try:
-            step = {**step, **{k: _substitute(v, self.variables) for k, v in step.items()
-                               if k in ("request", "simulate", "wait_for_webhook")}}
+            step = {
+                **step,
+                **{
+                    k: _substitute(v, self.variables)
+                    for k, v in step.items()
+                    if k in ("request", "simulate", "wait_for_webhook")
+                },
+            }
             label = f"step {index} ({step.get('name') or self._describe(step)})"
             if "advance" in step:
                 seconds = parse_duration(step["advance"]) / 1000
-                response = self.client.post(f"{self.base_url}/_sandbox/clock/advance",
-                                            json={"seconds": seconds})
+                response = self.client.post(
+                    f"{self.base_url}/_sandbox/clock/advance", json={"seconds": seconds}
+                )
                 self._expect_status(response, step.get("expect") or {"status": 200})
                 return StepResult(label, True, response.status_code, response.content)
             if "wait_for_webhook" in step:
@@ -158,8 +172,10 @@ class StepRunner:
                 self._check_json(delivery, _substitute(step.get("expect") or {}, self.variables))
                 self._save_from(delivery, step.get("save") or {})
                 # Only what the sandbox decided goes in the transcript, not URLs or timings.
-                stable = {k: delivery[k] for k in ("event", "event_id", "resource_id", "status",
-                                                    "payload")}
+                stable = {
+                    k: delivery[k]
+                    for k in ("event", "event_id", "resource_id", "status", "payload")
+                }
                 stable["attempts"] = [a["status_code"] for a in delivery["attempts"]]
                 return StepResult(label, True, 200, json.dumps(stable, sort_keys=True).encode())
             response = self._send(step)
@@ -187,23 +203,32 @@ class StepRunner:
         (real time, at most `timeout`); returns the last of them."""
         wanted = wait.get("status", "delivered")
         count = wait.get("count", 1)
-        query = {"provider": self._provider(wait), "event": wait.get("event"),
-                 "resource_id": wait.get("resource")}
+        query = {
+            "provider": self._provider(wait),
+            "event": wait.get("event"),
+            "resource_id": wait.get("resource"),
+        }
         query = {k: v for k, v in query.items() if v is not None}
         deadline = time.monotonic() + parse_duration(wait.get("timeout", "10s")) / 1000
         seen: list[dict[str, Any]] = []
         while True:
             self.client.post(f"{self.base_url}/_sandbox/webhooks/deliver")
-            seen = self.client.get(f"{self.base_url}/_sandbox/webhooks",
-                                   params={**query, "limit": 1000}).json()["data"]
+            seen = self.client.get(
+                f"{self.base_url}/_sandbox/webhooks", params={**query, "limit": 1000}
+            ).json()["data"]
             hits = [d for d in seen if _delivery_is(d, wanted)]
             if len(hits) >= count:
                 return hits[count - 1]
             if time.monotonic() >= deadline:
-                states = ", ".join(f"{d['event']} {d['status']} ({len(d['attempts'])} attempts)"
-                                   for d in seen) or "no delivery at all"
-                raise StepFailed(f"expected {count} {wanted} webhook(s) matching {query}, "
-                                 f"saw: {states}")
+                states = (
+                    ", ".join(
+                        f"{d['event']} {d['status']} ({len(d['attempts'])} attempts)" for d in seen
+                    )
+                    or "no delivery at all"
+                )
+                raise StepFailed(
+                    f"expected {count} {wanted} webhook(s) matching {query}, saw: {states}"
+                )
             time.sleep(0.05)
 
     def _provider(self, item: dict[str, Any]) -> str:
@@ -215,9 +240,14 @@ class StepRunner:
     def _send(self, step: dict[str, Any]) -> httpx.Response:
         if "simulate" in step:
             simulate = step["simulate"]
-            return self.client.post(f"{self.base_url}/_sandbox/simulate", json={
-                "provider": self._provider(simulate), "resource_id": simulate["resource"],
-                "event": simulate["event"]})
+            return self.client.post(
+                f"{self.base_url}/_sandbox/simulate",
+                json={
+                    "provider": self._provider(simulate),
+                    "resource_id": simulate["resource"],
+                    "event": simulate["event"],
+                },
+            )
         request = step["request"]
         provider = self._provider(request)
         headers = {}
@@ -234,8 +264,9 @@ class StepRunner:
             options["data"] = request["form"]
         elif "body" in request:
             options["content"] = request["body"].encode()
-        return self.client.request(request["method"], f"{self.base_url}/{provider}{request['path']}",
-                                   **options)
+        return self.client.request(
+            request["method"], f"{self.base_url}/{provider}{request['path']}", **options
+        )
 
     @staticmethod
     def _expect_status(response: httpx.Response, expect: dict[str, Any]) -> None:
@@ -244,8 +275,10 @@ class StepRunner:
         wanted = expect["status"] if isinstance(expect["status"], list) else [expect["status"]]
         if response.status_code not in wanted:
             shown = " or ".join(str(s) for s in wanted)
-            raise StepFailed(f"expected status {shown}, got {response.status_code}\n"
-                             f"  response: {_excerpt(response)}")
+            raise StepFailed(
+                f"expected status {shown}, got {response.status_code}\n"
+                f"  response: {_excerpt(response)}"
+            )
 
     def _check(self, response: httpx.Response, expect: dict[str, Any]) -> None:
         self._expect_status(response, expect)
@@ -254,21 +287,26 @@ class StepRunner:
                 body = response.json()
             except ValueError:
                 raise StepFailed(f"expected a JSON body, got: {_excerpt(response)}") from None
-            self._check_json(body, expect, f"\n  response {response.status_code}: "
-                                            f"{_excerpt(response)}")
+            self._check_json(
+                body, expect, f"\n  response {response.status_code}: {_excerpt(response)}"
+            )
         for name, expected in (expect.get("headers") or {}).items():
             actual = response.headers.get(name, MISSING)
             if not holds(expected, actual):
-                raise StepFailed(f"expected header {name} {_show(expected)}, got "
-                                 f"{'nothing' if actual is MISSING else repr(actual)}")
+                raise StepFailed(
+                    f"expected header {name} {_show(expected)}, got "
+                    f"{'nothing' if actual is MISSING else repr(actual)}"
+                )
 
     @staticmethod
     def _check_json(body: Any, expect: dict[str, Any], context: str = "") -> None:
         for path, expected in (expect.get("json") or {}).items():
             actual = lookup(body, path)
             if not holds(expected, actual):
-                raise StepFailed(f"expected json {path} {_show(expected)}, got "
-                                 f"{'nothing' if actual is MISSING else repr(actual)}{context}")
+                raise StepFailed(
+                    f"expected json {path} {_show(expected)}, got "
+                    f"{'nothing' if actual is MISSING else repr(actual)}{context}"
+                )
 
     def _save(self, response: httpx.Response, save: dict[str, str]) -> None:
         if not save:
@@ -314,7 +352,9 @@ def sandbox_config(scenario: Scenario) -> SandboxConfig:
     )
 
 
-def run_scenario(scenario: Scenario, base_url: str | None = None, reset: bool = False) -> ScenarioRun:
+def run_scenario(
+    scenario: Scenario, base_url: str | None = None, reset: bool = False
+) -> ScenarioRun:
     """Runs a scenario's steps: in a fresh in-process sandbox, or against `base_url`."""
     if base_url is not None:
         with httpx.Client(timeout=60) as client:
@@ -331,16 +371,29 @@ def write_junit(runs: list[ScenarioRun], path: str | Path) -> None:
     """A JUnit XML report: one test case per scenario."""
     failures = sum(not run.passed for run in runs)
     total_time = f"{sum(run.seconds for run in runs):.3f}"
-    suite = ElementTree.Element("testsuite", {
-        "name": "paysandbox scenarios", "tests": str(len(runs)), "failures": str(failures),
-        "errors": "0", "skipped": "0", "time": total_time})
+    suite = ElementTree.Element(
+        "testsuite",
+        {
+            "name": "paysandbox scenarios",
+            "tests": str(len(runs)),
+            "failures": str(failures),
+            "errors": "0",
+            "skipped": "0",
+            "time": total_time,
+        },
+    )
     for run in runs:
-        case = ElementTree.SubElement(suite, "testcase", {
-            "classname": Path(run.source).stem, "name": run.name, "time": f"{run.seconds:.3f}"})
+        case = ElementTree.SubElement(
+            suite,
+            "testcase",
+            {"classname": Path(run.source).stem, "name": run.name, "time": f"{run.seconds:.3f}"},
+        )
         if not run.passed:
-            failure = ElementTree.SubElement(case, "failure", {
-                "message": (run.failure or "").splitlines()[0]})
+            failure = ElementTree.SubElement(
+                case, "failure", {"message": (run.failure or "").splitlines()[0]}
+            )
             failure.text = run.failure
     ElementTree.indent(suite)
-    Path(path).write_text('<?xml version="1.0" encoding="utf-8"?>\n'
-                          + ElementTree.tostring(suite, encoding="unicode"))
+    Path(path).write_text(
+        '<?xml version="1.0" encoding="utf-8"?>\n' + ElementTree.tostring(suite, encoding="unicode")
+    )

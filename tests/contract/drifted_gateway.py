@@ -19,14 +19,19 @@ def drifted_app(upstream: str) -> Starlette:
     base = httpx.URL(upstream)
 
     async def proxy(request: Request) -> Response:
-        headers = {k: v for k, v in request.headers.items()
-                   if k.lower() not in ("host", "content-length")}
+        headers = {
+            k: v for k, v in request.headers.items() if k.lower() not in ("host", "content-length")
+        }
         # Forward the path and query exactly as they came over the wire.
         raw = base.raw_path.rstrip(b"/") + request.scope["raw_path"]
         if request.scope["query_string"]:
             raw += b"?" + request.scope["query_string"]
-        answer = await client.request(request.method, base.copy_with(raw_path=raw),
-                                      content=await request.body(), headers=headers)
+        answer = await client.request(
+            request.method,
+            base.copy_with(raw_path=raw),
+            content=await request.body(),
+            headers=headers,
+        )
         body = answer.content
         status = answer.status_code
         path = request.url.path
@@ -36,9 +41,19 @@ def drifted_app(upstream: str) -> Starlette:
             body = json.dumps(payment).encode()
         elif status == 200 and path == "/v1/payments":
             status = 202
-        passed = {k: v for k, v in answer.headers.items()
-                  if k.lower() not in ("content-length", "content-encoding", "transfer-encoding")}
+        passed = {
+            k: v
+            for k, v in answer.headers.items()
+            if k.lower() not in ("content-length", "content-encoding", "transfer-encoding")
+        }
         return Response(body, status_code=status, headers=passed)
 
-    return Starlette(routes=[Route("/{path:path}", proxy, methods=["GET", "POST", "PUT", "PATCH",
-                                                                   "DELETE", "OPTIONS", "HEAD"])])
+    return Starlette(
+        routes=[
+            Route(
+                "/{path:path}",
+                proxy,
+                methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"],
+            )
+        ]
+    )

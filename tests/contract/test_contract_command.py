@@ -25,12 +25,22 @@ def drifted_gateway():
 
 def test_drift_is_named_and_the_command_exits_1(drifted_gateway, tmp_path, capsys):
     junit = tmp_path / "contract.xml"
-    status = main(["contract", "zwitch", "--base-url", drifted_gateway,
-                   "--auth", "Bearer ak_test_sandbox:sk_test_sandbox",
-                   "--junit", str(junit), *QUICK])
+    status = main(
+        [
+            "contract",
+            "zwitch",
+            "--base-url",
+            drifted_gateway,
+            "--auth",
+            "Bearer ak_test_sandbox:sk_test_sandbox",
+            "--junit",
+            str(junit),
+            *QUICK,
+        ]
+    )
     out = capsys.readouterr().out
     assert status == 1
-    drift = out[out.index("Drift from the spec"):]
+    drift = out[out.index("Drift from the spec") :]
     assert "GET /v1/payments\n" in drift and "undocumented status 202" in drift
     assert "GET /v1/payments/{id}" in drift
     assert "missing field 'id'" in drift
@@ -38,7 +48,9 @@ def test_drift_is_named_and_the_command_exits_1(drifted_gateway, tmp_path, capsy
     assert "Reproduce with:" in out and "curl -X GET" in out
     assert "Authorization: [Filtered]" in out  # a real gateway's credentials stay out of logs
     suite = ElementTree.parse(junit).getroot()
-    failed = {case.get("name") for case in suite.iter("testcase") if case.find("failure") is not None}
+    failed = {
+        case.get("name") for case in suite.iter("testcase") if case.find("failure") is not None
+    }
     assert {"zwitch GET /v1/payments", "zwitch GET /v1/payments/{id}"} <= failed
 
 
@@ -52,52 +64,96 @@ def test_the_sandbox_itself_passes_with_a_junit_report(tmp_path, capsys):
 
 
 def test_read_only_runs_only_safe_operations():
-    result = run_contract(ContractOptions(apis=["zwitch"], read_only=True, max_examples=3,
-                                          phases=["examples", "fuzzing"]), progress=lambda _: None)
+    result = run_contract(
+        ContractOptions(
+            apis=["zwitch"], read_only=True, max_examples=3, phases=["examples", "fuzzing"]
+        ),
+        progress=lambda _: None,
+    )
     assert result.ok
     assert {op.split()[0] for _, op in result.operations} == {"GET"}
 
 
 def test_rate_limit_is_accepted():
-    result = run_contract(ContractOptions(apis=["zwitch"], max_examples=2, rate_limit="500/s",
-                                          phases=["fuzzing"]), progress=lambda _: None)
+    result = run_contract(
+        ContractOptions(apis=["zwitch"], max_examples=2, rate_limit="500/s", phases=["fuzzing"]),
+        progress=lambda _: None,
+    )
     assert result.ok and result.operations and result.stopped == "completed"
 
 
 def test_a_time_budget_keeps_fuzzing_until_spent():
-    result = run_contract(ContractOptions(apis=["zwitch"], max_examples=2, max_time=2,
-                                          phases=["fuzzing"]), progress=lambda _: None)
+    result = run_contract(
+        ContractOptions(apis=["zwitch"], max_examples=2, max_time=2, phases=["fuzzing"]),
+        progress=lambda _: None,
+    )
     assert result.ok and result.stopped == "max_time"
 
 
 def test_an_unreachable_endpoint_is_an_error_not_a_pass(capsys):
-    status = main(["contract", "zwitch", "--base-url", "http://127.0.0.1:9", "--auth", "Bearer a:b",
-                   "--phases", "examples", "--request-timeout", "2"])
+    status = main(
+        [
+            "contract",
+            "zwitch",
+            "--base-url",
+            "http://127.0.0.1:9",
+            "--auth",
+            "Bearer a:b",
+            "--phases",
+            "examples",
+            "--request-timeout",
+            "2",
+        ]
+    )
     assert status == 1
     assert "Errors" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["contract", "nope"], "unknown API"),
-    (["contract", "zwitch", "sandbox", "--base-url", "http://x"], "name exactly one provider"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["contract", "nope"], "unknown API"),
+        (["contract", "zwitch", "sandbox", "--base-url", "http://x"], "name exactly one provider"),
+    ],
+)
 def test_usage_errors_exit_2(argv, message, capsys):
     assert main(argv) == 2
     assert message in capsys.readouterr().err
 
 
-def test_missing_credentials_for_a_real_endpoint_are_pointed_out(drifted_gateway, capsys,
-                                                                 monkeypatch):
+def test_missing_credentials_for_a_real_endpoint_are_pointed_out(
+    drifted_gateway, capsys, monkeypatch
+):
     monkeypatch.delenv("PAYSANDBOX_ZWITCH_AUTH", raising=False)
-    main(["contract", "zwitch", "--base-url", drifted_gateway, "--phases", "examples",
-          "--max-examples", "1"])
+    main(
+        [
+            "contract",
+            "zwitch",
+            "--base-url",
+            drifted_gateway,
+            "--phases",
+            "examples",
+            "--max-examples",
+            "1",
+        ]
+    )
     assert "PAYSANDBOX_ZWITCH_AUTH" in capsys.readouterr().out
 
 
 def test_credentials_come_from_the_environment(drifted_gateway, capsys, monkeypatch):
     monkeypatch.setenv("PAYSANDBOX_ZWITCH_AUTH", "Bearer ak_test_sandbox:sk_test_sandbox")
-    main(["contract", "zwitch", "--base-url", drifted_gateway, "--phases", "examples",
-          "--max-examples", "1"])
+    main(
+        [
+            "contract",
+            "zwitch",
+            "--base-url",
+            drifted_gateway,
+            "--phases",
+            "examples",
+            "--max-examples",
+            "1",
+        ]
+    )
     out = capsys.readouterr().out
     assert "PAYSANDBOX_ZWITCH_AUTH" not in out
     assert "extra field(s) /payment_id" in out  # authenticated: the details were read

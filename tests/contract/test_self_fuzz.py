@@ -18,8 +18,9 @@ def test_every_spec_is_covered():
 @pytest.mark.parametrize("api", all_apis())
 def test_the_sandbox_never_answers_outside_its_spec(api):
     lines: list[str] = []
-    result = run_contract(ContractOptions(apis=[api], max_examples=20, seed=20240115),
-                          progress=lines.append)
+    result = run_contract(
+        ContractOptions(apis=[api], max_examples=20, seed=20240115), progress=lines.append
+    )
     print_report(result, lines.append)
     assert result.ok, "\n".join(lines)
     assert all(op.requests > 0 for op in result.operations.values()), "\n".join(lines)

@@ -40,8 +40,12 @@ def test_credentials_match_the_design_table(control):
 
 def test_clock_read_advance_freeze_resume(control):
     clock = control.get("/clock").json()
-    assert clock == {"now": "2024-01-15T10:00:00Z", "now_ms": 1705312800000,
-                     "start": "2024-01-15T10:00:00Z", "frozen": True}
+    assert clock == {
+        "now": "2024-01-15T10:00:00Z",
+        "now_ms": 1705312800000,
+        "start": "2024-01-15T10:00:00Z",
+        "frozen": True,
+    }
     advanced = control.post("/clock/advance", json={"seconds": 90.5}).json()
     assert advanced["now_ms"] == 1705312890500 and advanced["fired"] >= 0
     running = control.post("/clock/resume").json()
@@ -61,8 +65,10 @@ def test_journal_records_requests_newest_first_with_filters(sb, zwitch, control)
     collect(zwitch)
     zwitch.get("/v1/payments/pay_missing")
     entries = control.get("/requests").json()["data"]
-    assert [e["path"] for e in entries[:2]] == ["/zwitch/v1/payments/pay_missing",
-                                                "/zwitch/v1/accounts/acc_1234567890/payments/upi/collect"]
+    assert [e["path"] for e in entries[:2]] == [
+        "/zwitch/v1/payments/pay_missing",
+        "/zwitch/v1/accounts/acc_1234567890/payments/upi/collect",
+    ]
     created = entries[1]
     assert created["method"] == "POST" and created["status"] == 200
     assert json.loads(created["request_body"])["merchant_reference_id"] == "order_123"
@@ -72,9 +78,15 @@ def test_journal_records_requests_newest_first_with_filters(sb, zwitch, control)
     assert [e["path"] for e in only_404] == ["/zwitch/v1/payments/pay_missing"]
     by_path = control.get("/requests", params={"path": "/zwitch/v1/accounts"}).json()["data"]
     assert len(by_path) == 1
-    assert control.get("/requests", params={"provider": "zwitch", "method": "GET"}).json()[
-        "data"][0]["path"] == "/zwitch/v1/payments/pay_missing"
-    assert control.get("/requests", params={"limit": 1}).json()["data"][0]["seq"] == entries[0]["seq"]
+    assert (
+        control.get("/requests", params={"provider": "zwitch", "method": "GET"}).json()["data"][0][
+            "path"
+        ]
+        == "/zwitch/v1/payments/pay_missing"
+    )
+    assert (
+        control.get("/requests", params={"limit": 1}).json()["data"][0]["seq"] == entries[0]["seq"]
+    )
 
 
 def test_reading_the_journal_is_not_journaled(control):
@@ -95,8 +107,9 @@ def test_journal_size_is_bounded(sb, control):
 
 def test_simulate_applies_a_legal_transition_now(zwitch, control):
     payment = collect(zwitch)
-    result = control.post("/simulate", json={"provider": "zwitch", "resource_id": payment["id"],
-                                             "event": "complete"})
+    result = control.post(
+        "/simulate", json={"provider": "zwitch", "resource_id": payment["id"], "event": "complete"}
+    )
     assert result.status_code == 200
     body = result.json()
     assert body["state"] == "completed" and body["allowed_events"] == []
@@ -106,8 +119,9 @@ def test_simulate_applies_a_legal_transition_now(zwitch, control):
 
 def test_simulate_refuses_an_illegal_transition_listing_the_allowed_ones(zwitch, control):
     payment = collect(zwitch)
-    response = control.post("/simulate", json={"provider": "zwitch",
-                                               "resource_id": payment["id"], "event": "refund"})
+    response = control.post(
+        "/simulate", json={"provider": "zwitch", "resource_id": payment["id"], "event": "refund"}
+    )
     assert response.status_code == 409
     error = response.json()["error"]
     assert error["state"] == "pending"
@@ -117,8 +131,9 @@ def test_simulate_refuses_an_illegal_transition_listing_the_allowed_ones(zwitch,
 
 def test_simulate_unknown_resource_or_provider_is_404(control):
     for provider, resource in (("zwitch", "pay_nope"), ("nope", "pay_nope")):
-        response = control.post("/simulate", json={"provider": provider,
-                                                   "resource_id": resource, "event": "complete"})
+        response = control.post(
+            "/simulate", json={"provider": provider, "resource_id": resource, "event": "complete"}
+        )
         assert response.status_code == 404
 
 
@@ -139,10 +154,13 @@ def test_events_list_transitions_in_order(sb, zwitch, control):
     payment = collect(zwitch, remitter_vpa_handle="failure@upi")
     sb.advance(60)
     events = control.get("/events", params={"resource_id": payment["id"]}).json()["data"]
-    assert [(e["name"], e["state"]) for e in events] == [("PaymentPending", "pending"),
-                                                         ("PaymentFailed", "failed")]
-    later = control.get("/events", params={"after": events[0]["seq"],
-                                           "resource_id": payment["id"]}).json()["data"]
+    assert [(e["name"], e["state"]) for e in events] == [
+        ("PaymentPending", "pending"),
+        ("PaymentFailed", "failed"),
+    ]
+    later = control.get(
+        "/events", params={"after": events[0]["seq"], "resource_id": payment["id"]}
+    ).json()["data"]
     assert [e["name"] for e in later] == ["PaymentFailed"]
 
 

@@ -35,10 +35,19 @@ def test_ids_do_not_collide_at_scale():
     assert len({ids.new("pay_") for _ in range(50_000)}) == 50_000
 
 
-@pytest.mark.parametrize("amount, paise", [
-    (100.5, 10050), (100.55, 10055), (0.1 + 0.2, 30), ("10.00", 1000), (1, 100),
-    (Decimal("1.005"), 101), (1.004, 100), (10000000, 1_000_000_000),
-])
+@pytest.mark.parametrize(
+    "amount, paise",
+    [
+        (100.5, 10050),
+        (100.55, 10055),
+        (0.1 + 0.2, 30),
+        ("10.00", 1000),
+        (1, 100),
+        (Decimal("1.005"), 101),
+        (1.004, 100),
+        (10000000, 1_000_000_000),
+    ],
+)
 def test_to_paise_is_exact(amount, paise):
     assert to_paise(amount) == paise
 

@@ -7,8 +7,7 @@ import json
 
 from sandbox.representations import Representation, reencoding, strip_suffix
 
-XML = Representation(".xml", "application/xml",
-                     lambda value: f"<r>{value['id']}</r>".encode())
+XML = Representation(".xml", "application/xml", lambda value: f"<r>{value['id']}</r>".encode())
 JSON = Representation(".json", "application/json")
 
 
@@ -27,9 +26,16 @@ def _run(representation, content_type, body):
 
     async def respond():
         target = reencoding(send, representation)
-        await target({"type": "http.response.start", "status": 200,
-                      "headers": [(b"content-type", content_type),
-                                  (b"content-length", str(len(body)).encode())]})
+        await target(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [
+                    (b"content-type", content_type),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
         await target({"type": "http.response.body", "body": body[:3], "more_body": True})
         await target({"type": "http.response.body", "body": body[3:]})
 

@@ -52,8 +52,14 @@ def test_a_failed_transaction_leaves_nothing_behind():
 def test_query_filters_sorts_newest_first_and_counts():
     store = SQLiteStore()
     for i in range(30):
-        store.insert(_record(f"r{i:02d}", state="completed" if i % 3 else "failed",
-                             created_at=1000 + i, parent="a" if i < 10 else "b"))
+        store.insert(
+            _record(
+                f"r{i:02d}",
+                state="completed" if i % 3 else "failed",
+                created_at=1000 + i,
+                parent="a" if i < 10 else "b",
+            )
+        )
     page = store.query("p", "t1", "thing", limit=5)
     assert page.total == 30 and [r.id for r in page.records] == ["r29", "r28", "r27", "r26", "r25"]
     assert store.query("p", "t1", "thing", state="failed", limit=100).total == 10
@@ -77,8 +83,9 @@ def test_timers_come_due_in_order_and_are_claimed_once():
 def test_journal_is_bounded_and_newest_first():
     store = SQLiteStore()
     for i in range(300):
-        store.journal_append(JournalEntry(i, "zwitch", "GET", f"/zwitch/{i}", "", 200, 0.1),
-                             keep=100)
+        store.journal_append(
+            JournalEntry(i, "zwitch", "GET", f"/zwitch/{i}", "", 200, 0.1), keep=100
+        )
     entries = store.journal(limit=1000)
     assert entries[0].path == "/zwitch/299"
     assert len(entries) <= 100 + 64
@@ -98,17 +105,29 @@ def test_a_file_store_survives_reopening(tmp_path):
 
 def test_totals_from_tallies_match_counting():
     store = SQLiteStore()
-    records = [_record(f"b{i}", state="completed", parent="a" if i % 2 else "b", created_at=i)
-               for i in range(40)]
+    records = [
+        _record(f"b{i}", state="completed", parent="a" if i % 2 else "b", created_at=i)
+        for i in range(40)
+    ]
     store.insert_many(records)
     store.insert(_record("single", parent="a"))
     moved = store.get("p", "t1", "thing", "b1")
     store.compare_and_set(moved, "refunded", {})
-    for state, parent in ((None, None), ("completed", None), ("refunded", None),
-                          ("pending", None), (None, "a"), (None, "b"), ("completed", "a")):
+    for state, parent in (
+        (None, None),
+        ("completed", None),
+        ("refunded", None),
+        ("pending", None),
+        (None, "a"),
+        (None, "b"),
+        ("completed", "a"),
+    ):
         tallied = store.query("p", "t1", "thing", state=state, parent=parent, limit=1).total
-        counted = len(store.query("p", "t1", "thing", state=state, parent=parent,
-                                  created_from=0, limit=1000).records)
+        counted = len(
+            store.query(
+                "p", "t1", "thing", state=state, parent=parent, created_from=0, limit=1000
+            ).records
+        )
         assert tallied == counted, (state, parent)
     store.wipe()
     assert store.query("p", "t1", "thing").total == 0

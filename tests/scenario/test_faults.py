@@ -15,22 +15,32 @@ from tests.providers.zwitch.helpers import COLLECT_PATH
 def _load(sb, faults: str, name="faults") -> None:
     from sandbox.scenario.model import parse
 
-    sb.runtime.load_scenario(parse(f"name: {name}\nprovider: zwitch\nfaults:\n"
-                                   + textwrap.indent(textwrap.dedent(faults), "  ")))
+    sb.runtime.load_scenario(
+        parse(
+            f"name: {name}\nprovider: zwitch\nfaults:\n"
+            + textwrap.indent(textwrap.dedent(faults), "  ")
+        )
+    )
 
 
 def _statuses(client, path, count):
     return [client.get(path).status_code for _ in range(count)]
 
 
-@pytest.mark.parametrize("trigger, expected", [
-    ("nth: 2", [200, 503, 200, 200, 200, 200]),
-    ("every: 3", [200, 200, 503, 200, 200, 503]),
-    ("first: 2", [503, 503, 200, 200, 200, 200]),
-    ("after: 4", [200, 200, 200, 200, 503, 503]),
-])
+@pytest.mark.parametrize(
+    "trigger, expected",
+    [
+        ("nth: 2", [200, 503, 200, 200, 200, 200]),
+        ("every: 3", [200, 200, 503, 200, 200, 503]),
+        ("first: 2", [503, 503, 200, 200, 200, 200]),
+        ("after: 4", [200, 200, 200, 200, 503, 503]),
+    ],
+)
 def test_triggers_count_matching_calls(sb, zwitch, trigger, expected):
-    _load(sb, f"- match: {{method: GET, path: /v1/payments}}\n  {trigger}\n  respond: {{status: 503}}\n")
+    _load(
+        sb,
+        f"- match: {{method: GET, path: /v1/payments}}\n  {trigger}\n  respond: {{status: 503}}\n",
+    )
     assert _statuses(zwitch, "/v1/payments", 6) == expected
 
 
@@ -43,14 +53,17 @@ def test_probability_is_reproducible_after_a_reset(sb, zwitch):
 
 
 def test_rules_match_on_tenant_body_and_query(sb, zwitch, zwitch_b):
-    _load(sb, """\
+    _load(
+        sb,
+        """\
         - match: {tenant: acc_2000000002, operation: list_payments}
           respond: {status: 500}
         - match: {path: "/v1/accounts/{account_id}/payments/upi/collect", body: {amount: {gte: 1000}}}
           respond: {status: 503, code: bank_down, message: The bank is down}
         - match: {path: /v1/payments, query: {status: failed}}
           respond: {status: 504}
-        """)
+        """,
+    )
     assert zwitch.get("/v1/payments").status_code == 200
     assert zwitch_b.get("/v1/payments").status_code == 500
     assert zwitch.post(COLLECT_PATH, json={"amount": 999}).status_code == 200

@@ -24,17 +24,23 @@ def test_the_schema_ships_in_the_package():
     assert {"fixtures", "lifecycle", "faults", "steps"} <= set(schema["properties"])
 
 
-@pytest.mark.parametrize("text, line, words", [
-    ("name: x\nprovider: zwitch\nstepz: []\n", 1, "Additional properties are not allowed"),
-    ("name: x\nfaults:\n  - match: {method: GET}\n    nth: zero\n    respond: {status: 503}\n",
-     4, "'zero' is not of type 'integer'"),
-    ("name: x\nsteps:\n  - advance: soon\n", 3, "advance"),
-    ("description: no name\n", 1, "'name' is a required property"),
-    ("name: x\nsteps:\n  - request: {method: GET}\n", 3, "'path' is a required property"),
-    ("name: x\nsteps:\n  - expect: {status: 200}\n", 3, "needs one of"),
-    ("name: x\nfaults:\n  - match: {method: GET}\n", 3, "needs one of"),
-    ("name: [unclosed\n", 2, "not valid YAML"),
-])
+@pytest.mark.parametrize(
+    "text, line, words",
+    [
+        ("name: x\nprovider: zwitch\nstepz: []\n", 1, "Additional properties are not allowed"),
+        (
+            "name: x\nfaults:\n  - match: {method: GET}\n    nth: zero\n    respond: {status: 503}\n",
+            4,
+            "'zero' is not of type 'integer'",
+        ),
+        ("name: x\nsteps:\n  - advance: soon\n", 3, "advance"),
+        ("description: no name\n", 1, "'name' is a required property"),
+        ("name: x\nsteps:\n  - request: {method: GET}\n", 3, "'path' is a required property"),
+        ("name: x\nsteps:\n  - expect: {status: 200}\n", 3, "needs one of"),
+        ("name: x\nfaults:\n  - match: {method: GET}\n", 3, "needs one of"),
+        ("name: [unclosed\n", 2, "not valid YAML"),
+    ],
+)
 def test_schema_errors_carry_line_numbers(text, line, words):
     with pytest.raises(ScenarioError) as raised:
         parse(text, "s.yaml")
@@ -58,21 +64,38 @@ def test_validate_command(tmp_path, capsys):
     assert f"{bad}:3:" in captured.err
 
 
-@pytest.mark.parametrize("body, words", [
-    ("provider: nowhere\nsteps: [{advance: 1s}]", "unknown provider 'nowhere'"),
-    ("provider: zwitch\nlifecycle:\n  - machine: refund", "has no machine 'refund'"),
-    ("provider: zwitch\nlifecycle:\n  - machine: upi_collect\n    timers: {success: [{after: 1s, do: refund}]}",
-     "unknown transition 'refund'"),
-    ("provider: zwitch\nfixtures:\n  - {kind: refund, body: {}}", "cannot create 'refund'"),
-    ("provider: zwitch\nfixtures:\n  - {kind: upi_collect, body: {account_id: acc_1234567890}}",
-     "body lacks 'amount'"),
-    ("provider: zwitch\nfixtures:\n  - {kind: upi_collect, tenant: acc_9, body: {}}", "no tenant 'acc_9'"),
-    ("provider: zwitch\nfixtures:\n  - {kind: upi_collect, state: refunded, body: {account_id: acc_1234567890, amount: 1}}",
-     "cannot reach state 'refunded'"),
-    ("provider: zwitch\nfixtures:\n  - {kind: upi_collect, body: {account_id: acc_2000000002, amount: 1}}",
-     "No account 'acc_2000000002'"),
-    ("provider: zwitch\nfaults:\n  - {match: {body: {amount: {bigger: 1}}}, drop: true}", "unknown operator"),
-])
+@pytest.mark.parametrize(
+    "body, words",
+    [
+        ("provider: nowhere\nsteps: [{advance: 1s}]", "unknown provider 'nowhere'"),
+        ("provider: zwitch\nlifecycle:\n  - machine: refund", "has no machine 'refund'"),
+        (
+            "provider: zwitch\nlifecycle:\n  - machine: upi_collect\n    timers: {success: [{after: 1s, do: refund}]}",
+            "unknown transition 'refund'",
+        ),
+        ("provider: zwitch\nfixtures:\n  - {kind: refund, body: {}}", "cannot create 'refund'"),
+        (
+            "provider: zwitch\nfixtures:\n  - {kind: upi_collect, body: {account_id: acc_1234567890}}",
+            "body lacks 'amount'",
+        ),
+        (
+            "provider: zwitch\nfixtures:\n  - {kind: upi_collect, tenant: acc_9, body: {}}",
+            "no tenant 'acc_9'",
+        ),
+        (
+            "provider: zwitch\nfixtures:\n  - {kind: upi_collect, state: refunded, body: {account_id: acc_1234567890, amount: 1}}",
+            "cannot reach state 'refunded'",
+        ),
+        (
+            "provider: zwitch\nfixtures:\n  - {kind: upi_collect, body: {account_id: acc_2000000002, amount: 1}}",
+            "No account 'acc_2000000002'",
+        ),
+        (
+            "provider: zwitch\nfaults:\n  - {match: {body: {amount: {bigger: 1}}}, drop: true}",
+            "unknown operator",
+        ),
+    ],
+)
 def test_validate_catches_what_the_schema_cannot(tmp_path, capsys, body, words):
     path = _write(tmp_path, f"name: semantic\n{body}\n")
     assert main(["scenario", "validate", str(path)]) == 1
@@ -80,20 +103,28 @@ def test_validate_catches_what_the_schema_cannot(tmp_path, capsys, body, words):
 
 
 def test_run_command_reports_expected_and_actual_and_writes_junit(tmp_path, capsys):
-    failing = _write(tmp_path, """\
+    failing = _write(
+        tmp_path,
+        """\
         name: wrong-expectation
         provider: zwitch
         steps:
           - request: {method: GET, path: /v1/payments, query: {limit: 1}}
             expect: {status: 200, json: {pagination.limit: 2}}
-        """, "failing.yaml")
-    passing = _write(tmp_path, """\
+        """,
+        "failing.yaml",
+    )
+    passing = _write(
+        tmp_path,
+        """\
         name: right-expectation
         provider: zwitch
         steps:
           - request: {method: GET, path: /v1/payments, query: {limit: 1}}
             expect: {status: 200, json: {pagination.limit: 1}}
-        """, "passing.yaml")
+        """,
+        "passing.yaml",
+    )
     junit = tmp_path / "scenarios.xml"
     assert main(["scenario", "run", str(passing), str(failing), "--junit", str(junit)]) == 1
     out = capsys.readouterr().out
@@ -105,7 +136,9 @@ def test_run_command_reports_expected_and_actual_and_writes_junit(tmp_path, caps
 
 
 def test_run_command_against_a_running_sandbox(paysandbox, tmp_path, capsys):
-    path = _write(tmp_path, """\
+    path = _write(
+        tmp_path,
+        """\
         name: remote
         provider: zwitch
         steps:
@@ -113,18 +146,22 @@ def test_run_command_against_a_running_sandbox(paysandbox, tmp_path, capsys):
                       json: {amount: 5}}
             save: {pid: id}
           - simulate: {resource: "${pid}", event: complete}
-        """)
+        """,
+    )
     assert main(["scenario", "run", str(path), "--base-url", paysandbox.url, "--reset"]) == 0
     assert "PASS remote" in capsys.readouterr().out
     assert not paysandbox.runtime.scenarios  # unloaded after the run
 
 
 def test_unknown_variables_are_named(tmp_path, capsys):
-    path = _write(tmp_path, """\
+    path = _write(
+        tmp_path,
+        """\
         name: typo
         provider: zwitch
         steps:
           - request: {method: GET, path: "/v1/payments/${payment}"}
-        """)
+        """,
+    )
     assert main(["scenario", "run", str(path)]) == 1
     assert "unknown variable ${payment}" in capsys.readouterr().out

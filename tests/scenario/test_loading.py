@@ -27,8 +27,9 @@ FLAKY = textwrap.dedent("""\
 
 
 def _load(control, text=FLAKY):
-    return control.post("/scenarios", content=text.encode(),
-                        headers={"Content-Type": "application/yaml"})
+    return control.post(
+        "/scenarios", content=text.encode(), headers={"Content-Type": "application/yaml"}
+    )
 
 
 def test_load_list_unload(sb, control, zwitch):
@@ -46,8 +47,9 @@ def test_load_list_unload(sb, control, zwitch):
 
 
 def test_json_documents_load_too(control):
-    response = control.post("/scenarios", json={"name": "as-json", "provider": "zwitch",
-                                               "steps": [{"advance": "1s"}]})
+    response = control.post(
+        "/scenarios", json={"name": "as-json", "provider": "zwitch", "steps": [{"advance": "1s"}]}
+    )
     assert response.status_code == 201 and response.json()["steps"] == 1
 
 
@@ -71,10 +73,13 @@ def test_an_invalid_scenario_is_refused_with_every_problem_and_changes_nothing(s
 
 def test_a_failing_fixture_rolls_back_the_ones_before_it(sb, control):
     before = snapshot(sb)
-    text = FLAKY.replace("faults:", textwrap.dedent("""\
+    text = FLAKY.replace(
+        "faults:",
+        textwrap.dedent("""\
           - kind: upi_collect
             body: {account_id: acc_2000000002, amount: 1}
-        faults:"""))
+        faults:"""),
+    )
     response = _load(control, text)
     assert response.status_code == 400 and "No account 'acc_2000000002'" in response.text
     assert snapshot(sb) == before
@@ -112,8 +117,12 @@ def test_the_scenario_schema_is_served(control):
 def test_start_up_scenarios_survive_a_restart_without_duplicating_fixtures(tmp_path):
     path = tmp_path / "flaky.yaml"
     path.write_text(FLAKY)
-    config = SandboxConfig(db=str(tmp_path / "state.db"), scenarios=[str(path)],
-                           clock_start="2024-01-15T10:00:00Z", clock_frozen=True)
+    config = SandboxConfig(
+        db=str(tmp_path / "state.db"),
+        scenarios=[str(path)],
+        clock_start="2024-01-15T10:00:00Z",
+        clock_frozen=True,
+    )
     first = Runtime(config)
     paid = first.scenarios["flaky"].fixtures["paid"]
     first.close()
@@ -125,7 +134,9 @@ def test_start_up_scenarios_survive_a_restart_without_duplicating_fixtures(tmp_p
     second.close()
 
 
-@pytest.mark.paysandbox_scenario(str(scenarios_dir() / "zwitch" / "intermittent-5xx-status-polls.yaml"))
+@pytest.mark.paysandbox_scenario(
+    str(scenarios_dir() / "zwitch" / "intermittent-5xx-status-polls.yaml")
+)
 def test_the_pytest_marker_loads_a_scenario(sb, zwitch):
     payment = zwitch.post(COLLECT_PATH, json={"amount": 5}).json()
     assert zwitch.get(f"/v1/payments/{payment['id']}").status_code == 200

@@ -29,8 +29,9 @@ class Receiver:
 
     def _app(self) -> Starlette:
         async def hook(request: Request) -> JSONResponse:
-            self.received.append(({k.lower(): v for k, v in request.headers.items()},
-                                  await request.body()))
+            self.received.append(
+                ({k.lower(): v for k, v in request.headers.items()}, await request.body())
+            )
             return JSONResponse({"ok": True}, status_code=self.status)
 
         return Starlette(routes=[Route("/hooks", hook, methods=["POST"])])

@@ -42,36 +42,50 @@ def test_signature_verifies_and_body_is_compact_json(sb, zwitch, control, hooked
 
 
 def test_payment_events_arrive_in_order_per_resource(sb, zwitch, control, hooked):
-    paid = zwitch.post(COLLECT_PATH, json={"amount": 1, "remitter_vpa_handle": "success@upi"}).json()
-    declined = zwitch.post(COLLECT_PATH, json={"amount": 2, "remitter_vpa_handle": "failure@upi"}).json()
+    paid = zwitch.post(
+        COLLECT_PATH, json={"amount": 1, "remitter_vpa_handle": "success@upi"}
+    ).json()
+    declined = zwitch.post(
+        COLLECT_PATH, json={"amount": 2, "remitter_vpa_handle": "failure@upi"}
+    ).json()
     lapsed = zwitch.post(COLLECT_PATH, json={"amount": 3, "expiry_in_minutes": 1}).json()
     cancelled = zwitch.post(COLLECT_PATH, json={"amount": 4}).json()
-    control.post("/simulate", json={"provider": "zwitch", "resource_id": cancelled["id"],
-                                    "event": "cancel"})
+    control.post(
+        "/simulate", json={"provider": "zwitch", "resource_id": cancelled["id"], "event": "cancel"}
+    )
     sb.advance(120)
     deliver(control)
     events = hooked.events()
     assert [e for r, e in events if r == paid["id"]] == ["payment_pending", "payment_captured"]
     assert [e for r, e in events if r == declined["id"]] == ["payment_pending", "payment_failed"]
     assert [e for r, e in events if r == lapsed["id"]] == ["payment_pending", "payment_failed"]
-    assert [e for r, e in events if r == cancelled["id"]] == ["payment_pending",
-                                                              "payment_cancelled"]
+    assert [e for r, e in events if r == cancelled["id"]] == [
+        "payment_pending",
+        "payment_cancelled",
+    ]
     captured = json.loads(hooked.received[[e for _, e in events].index("payment_captured")][1])
     assert captured["status"] == "completed" and captured["completed_at"] == "2024-01-15T10:01:30Z"
-    expired = next(json.loads(b) for _, b in hooked.received
-                   if json.loads(b)["id"] == lapsed["id"] and json.loads(b)["event"] == "payment_failed")
+    expired = next(
+        json.loads(b)
+        for _, b in hooked.received
+        if json.loads(b)["id"] == lapsed["id"] and json.loads(b)["event"] == "payment_failed"
+    )
     assert expired["status"] == "expired"
 
 
 def test_token_events_carry_the_nested_payment(sb, zwitch, control, hooked):
     token = zwitch.post("/v1/pg/payment_token", json=DOC_TOKEN_BODY).json()
     for event in ("attempt", "pay"):
-        control.post("/simulate", json={"provider": "zwitch", "resource_id": token["id"],
-                                        "event": event})
+        control.post(
+            "/simulate", json={"provider": "zwitch", "resource_id": token["id"], "event": event}
+        )
     deliver(control)
     bodies = [json.loads(body) for _, body in hooked.received]
-    assert [b["event"] for b in bodies] == ["payment_token_created", "payment_token_attempted",
-                                            "payment_token_paid"]
+    assert [b["event"] for b in bodies] == [
+        "payment_token_created",
+        "payment_token_attempted",
+        "payment_token_paid",
+    ]
     assert "payment" not in bodies[0]
     assert bodies[1]["payment"]["status"] == "failed"
     paid = bodies[2]
@@ -83,10 +97,14 @@ def test_token_events_carry_the_nested_payment(sb, zwitch, control, hooked):
 
 def test_receiver_down_then_up_retries_on_the_sandbox_clock(sb, zwitch, control, hooked):
     hooked.stop()  # connections are refused
-    payment = zwitch.post(COLLECT_PATH, json={"amount": 9, "remitter_vpa_handle": "success@upi"}).json()
+    payment = zwitch.post(
+        COLLECT_PATH, json={"amount": 9, "remitter_vpa_handle": "success@upi"}
+    ).json()
     sb.advance(60)  # completes: pending and captured queue up
     deliver(control)
-    pending, captured = control.get("/webhooks", params={"resource_id": payment["id"]}).json()["data"]
+    pending, captured = control.get("/webhooks", params={"resource_id": payment["id"]}).json()[
+        "data"
+    ]
     assert captured["attempts"] == []  # it waits behind the pending event
     attempt = pending["attempts"][0]
     assert attempt["status_code"] is None and "ConnectError" in attempt["error"]
@@ -95,11 +113,15 @@ def test_receiver_down_then_up_retries_on_the_sandbox_clock(sb, zwitch, control,
     hooked.start()
     sb.advance(30)
     deliver(control)
-    assert hooked.events() == [(payment["id"], "payment_pending"),
-                               (payment["id"], "payment_captured")]
+    assert hooked.events() == [
+        (payment["id"], "payment_pending"),
+        (payment["id"], "payment_captured"),
+    ]
     listed = control.get("/webhooks", params={"resource_id": payment["id"]}).json()["data"]
     assert [(d["event"], d["status"], len(d["attempts"])) for d in listed] == [
-        ("payment_pending", "delivered", 2), ("payment_captured", "delivered", 1)]
+        ("payment_pending", "delivered", 2),
+        ("payment_captured", "delivered", 1),
+    ]
 
 
 def test_error_answers_are_retried_with_backoff_until_the_limit(sb, zwitch, control, hooked):
@@ -114,7 +136,8 @@ def test_error_answers_are_retried_with_backoff_until_the_limit(sb, zwitch, cont
             sb.advance(backoff_ms(attempt) / 1000 - 1)
             deliver(control)
             assert len(control.get("/webhooks", params=ours).json()["data"][0]["attempts"]) == (
-                attempt)  # not due yet
+                attempt
+            )  # not due yet
             sb.advance(1)
     delivery = control.get("/webhooks", params={"resource_id": payment["id"]}).json()["data"][0]
     assert delivery["status"] == "failed" and delivery["next_attempt_at"] is None
@@ -147,23 +170,35 @@ def test_a_tenant_without_an_endpoint_gets_nothing(sb, zwitch_b, control, receiv
 def test_endpoints_are_listed_set_and_kept_across_a_reset(control, receiver):
     listed = control.get("/webhooks/endpoints").json()["data"]
     assert {(e["tenant"], e["url"], e["secret"]) for e in listed} == {
-        ("acc_1234567890", None, "whsec_test_zwitch"), ("acc_2000000002", None, "whsec_test_other")}
-    put = control.put("/webhooks/endpoints/zwitch/acc_2000000002",
-                      json={"url": receiver.url, "secret": "whsec_rotated"})
-    assert put.json() == {"provider": "zwitch", "tenant": "acc_2000000002", "url": receiver.url,
-                          "secret": "whsec_rotated"}
+        ("acc_1234567890", None, "whsec_test_zwitch"),
+        ("acc_2000000002", None, "whsec_test_other"),
+    }
+    put = control.put(
+        "/webhooks/endpoints/zwitch/acc_2000000002",
+        json={"url": receiver.url, "secret": "whsec_rotated"},
+    )
+    assert put.json() == {
+        "provider": "zwitch",
+        "tenant": "acc_2000000002",
+        "url": receiver.url,
+        "secret": "whsec_rotated",
+    }
     control.post("/reset")
     kept = {e["tenant"]: e for e in control.get("/webhooks/endpoints").json()["data"]}
     assert kept["acc_2000000002"]["url"] == receiver.url
     assert control.delete("/webhooks/endpoints/zwitch/acc_2000000002").status_code == 204
     assert control.delete("/webhooks/endpoints/zwitch/acc_2000000002").status_code == 404
-    assert control.put("/webhooks/endpoints/zwitch/acc_nope",
-                       json={"url": receiver.url}).status_code == 404
+    assert (
+        control.put("/webhooks/endpoints/zwitch/acc_nope", json={"url": receiver.url}).status_code
+        == 404
+    )
 
 
 def test_a_rotated_secret_signs_new_deliveries(sb, zwitch, control, hooked):
-    control.put("/webhooks/endpoints/zwitch/acc_1234567890",
-                json={"url": hooked.url, "secret": "whsec_rotated"})
+    control.put(
+        "/webhooks/endpoints/zwitch/acc_1234567890",
+        json={"url": hooked.url, "secret": "whsec_rotated"},
+    )
     zwitch.post(COLLECT_PATH, json={"amount": 9})
     deliver(control)
     headers, body = hooked.received[0]
@@ -171,10 +206,12 @@ def test_a_rotated_secret_signs_new_deliveries(sb, zwitch, control, hooked):
 
 
 def test_pending_deliveries_survive_a_restart(tmp_path, receiver):
-    config = SandboxConfig(db=str(tmp_path / "state.db"), clock_start="2024-01-15T10:00:00Z",
-                           clock_frozen=True,
-                           webhooks=[{"provider": "zwitch", "tenant": "acc_1234567890",
-                                      "url": receiver.url}])
+    config = SandboxConfig(
+        db=str(tmp_path / "state.db"),
+        clock_start="2024-01-15T10:00:00Z",
+        clock_frozen=True,
+        webhooks=[{"provider": "zwitch", "tenant": "acc_1234567890", "url": receiver.url}],
+    )
     first = Runtime(config)
     first.advance(60)  # the seeded in-flight payment completes: its events are queued
     queued = [(d.resource_id, d.event) for d in first.store.deliveries(status="pending")]
@@ -199,17 +236,21 @@ def test_pending_deliveries_survive_a_restart(tmp_path, receiver):
 
 def test_simulate_sends_the_webhook_a_real_transition_would(sb, zwitch, control, hooked):
     payment = zwitch.post(COLLECT_PATH, json={"amount": 9}).json()
-    control.post("/simulate", json={"provider": "zwitch", "resource_id": payment["id"],
-                                    "event": "complete"})
+    control.post(
+        "/simulate", json={"provider": "zwitch", "resource_id": payment["id"], "event": "complete"}
+    )
     deliver(control)
-    assert hooked.events() == [(payment["id"], "payment_pending"),
-                               (payment["id"], "payment_captured")]
+    assert hooked.events() == [
+        (payment["id"], "payment_pending"),
+        (payment["id"], "payment_captured"),
+    ]
 
 
 def test_the_inbox_receives_verifies_and_can_be_taken_down(sb, zwitch, control):
     sb.advance(60)  # let the seeded in-flight payment settle first
-    control.put("/webhooks/endpoints/zwitch/acc_1234567890",
-                json={"url": f"{sb.url}/_sandbox/inbox/shop"})
+    control.put(
+        "/webhooks/endpoints/zwitch/acc_1234567890", json={"url": f"{sb.url}/_sandbox/inbox/shop"}
+    )
     assert control.put("/inbox/shop/status", json={"status": 503}).json() == {"status": 503}
     payment = zwitch.post(COLLECT_PATH, json={"amount": 9}).json()
     deliver(control)

@@ -12,8 +12,12 @@ from tests.webhooks.conftest import deliver
 
 
 def _rule(sb, rule: str) -> None:
-    sb.runtime.load_scenario(parse("name: webhook-faults\nprovider: zwitch\nwebhooks:\n"
-                                   + textwrap.indent(textwrap.dedent(rule), "  ")))
+    sb.runtime.load_scenario(
+        parse(
+            "name: webhook-faults\nprovider: zwitch\nwebhooks:\n"
+            + textwrap.indent(textwrap.dedent(rule), "  ")
+        )
+    )
 
 
 def _pay(zwitch, payer="success@upi"):
@@ -21,8 +25,11 @@ def _pay(zwitch, payer="success@upi"):
 
 
 def _ours(receiver, payment):
-    return [(json.loads(body)["event"], json.loads(body)["event_id"], headers, body)
-            for headers, body in receiver.received if json.loads(body)["id"] == payment["id"]]
+    return [
+        (json.loads(body)["event"], json.loads(body)["event_id"], headers, body)
+        for headers, body in receiver.received
+        if json.loads(body)["id"] == payment["id"]
+    ]
 
 
 def test_duplicates_share_the_event_id(sb, zwitch, control, hooked):
@@ -51,7 +58,10 @@ def test_reorder_lets_a_later_event_overtake(sb, zwitch, control, hooked):
     deliver(control)
     sb.advance(120)
     deliver(control)
-    assert [event for event, *_ in _ours(hooked, payment)] == ["payment_captured", "payment_pending"]
+    assert [event for event, *_ in _ours(hooked, payment)] == [
+        "payment_captured",
+        "payment_pending",
+    ]
 
 
 def test_replay_sends_a_delivered_event_again_later(sb, zwitch, control, hooked):
@@ -70,7 +80,7 @@ def test_a_tampered_body_fails_verification(sb, zwitch, control, hooked):
     _rule(sb, "- match: {event: payment_pending}\n  tamper: true\n")
     payment = _pay(zwitch, payer="someone@okaxis")
     deliver(control)
-    (_, _, headers, body), = _ours(hooked, payment)
+    ((_, _, headers, body),) = _ours(hooked, payment)
     assert json.loads(body)["amount"] == 700.0
     assert "x-zwitch-signature" in headers
     assert not verify_signature("zwitch", body, headers, "whsec_test_zwitch")
@@ -80,7 +90,7 @@ def test_a_dropped_signature_header(sb, zwitch, control, hooked):
     _rule(sb, "- match: {event: payment_pending}\n  drop_signature: true\n")
     payment = _pay(zwitch, payer="someone@okaxis")
     deliver(control)
-    (_, _, headers, body), = _ours(hooked, payment)
+    ((_, _, headers, body),) = _ours(hooked, payment)
     assert "x-zwitch-signature" not in headers
     assert not verify_signature("zwitch", body, headers, "whsec_test_zwitch")
 
@@ -94,7 +104,9 @@ def test_triggers_pick_which_notifications_are_hit(sb, zwitch, control, hooked):
 
 
 def test_a_body_condition_narrows_the_rule(sb, zwitch, control, hooked):
-    _rule(sb, "- match: {event: payment_pending, body: {amount: {gt: 100}}}\n  drop_signature: true\n")
+    _rule(
+        sb, "- match: {event: payment_pending, body: {amount: {gt: 100}}}\n  drop_signature: true\n"
+    )
     small = _pay(zwitch, payer="someone@okaxis")
     big = zwitch.post(COLLECT_PATH, json={"amount": 500}).json()
     deliver(control)

@@ -16,12 +16,16 @@ def test_the_listener_verifies_and_prints(sb, zwitch, control):
     lines: list[str] = []
     with BackgroundServer(listener_app(default_secrets(), lines.append)) as listener:
         control.put("/webhooks/endpoints/zwitch/acc_1234567890", json={"url": listener.url + "/"})
-        sb.runtime.load_scenario(parse(textwrap.dedent("""\
+        sb.runtime.load_scenario(
+            parse(
+                textwrap.dedent("""\
             name: tamper-second
             provider: zwitch
             webhooks:
               - {match: {event: payment_pending}, nth: 2, tamper: true}
-            """)))
+            """)
+            )
+        )
         payment = zwitch.post(COLLECT_PATH, json={"amount": 12}).json()
         zwitch.post(COLLECT_PATH, json={"amount": 13})
         deliver(control)

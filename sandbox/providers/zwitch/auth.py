@@ -5,9 +5,9 @@ from __future__ import annotations
 import hmac
 from typing import Any, Callable, Mapping
 
+from sandbox.context import current
 from sandbox.providers.base import Tenant
 from sandbox.providers.zwitch import errors
-from sandbox.context import current
 
 NAME = "zwitch"
 
@@ -37,5 +37,7 @@ def authenticate(_scheme: Mapping[str, Any]) -> Callable[[str], dict[str, Any]]:
 
 def client_headers(tenant: Tenant) -> dict[str, str]:
     """What a client of `tenant` sends."""
-    return {"Authorization": f"Bearer {tenant.credentials['access_key']}:"
-                             f"{tenant.credentials['secret_key']}"}
+    return {
+        "Authorization": f"Bearer {tenant.credentials['access_key']}:"
+        f"{tenant.credentials['secret_key']}"
+    }

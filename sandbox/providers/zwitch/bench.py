@@ -11,8 +11,15 @@ AUTH = {"Authorization": "Bearer ak_test_sandbox:sk_test_sandbox"}
 JSON = {"Content-Type": "application/json"}
 COLLECT = "/v1/accounts/acc_1234567890/payments/upi/collect"
 # The body of seed 002's example, without the reference (so every create is a new payment).
-BODY = json.dumps({"remitter_vpa_handle": "payer@upi", "amount": 100.50, "expiry_in_minutes": 30,
-                   "remark": "Order #123", "metadata": {"order_id": "order_123"}})
+BODY = json.dumps(
+    {
+        "remitter_vpa_handle": "payer@upi",
+        "amount": 100.50,
+        "expiry_in_minutes": 30,
+        "remark": "Order #123",
+        "metadata": {"order_id": "order_123"},
+    }
+)
 
 
 def cases(fetch: Callable[[str, dict[str, str]], Any]) -> list[Case]:

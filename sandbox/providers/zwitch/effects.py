@@ -23,7 +23,10 @@ def _payer(record: Record, ctx: EffectContext) -> dict[str, Any]:
         f"{rng.choice(_PAYER_NAMES)}.{rng.randrange(10, 99)}@{rng.choice(_PAYER_BANKS)}"
     )
     # Seed 002's example reference is "TXN123456789": TXN and nine digits.
-    return {"payer_vpa": payer, "transaction_id": "TXN" + "".join(rng.choice(DIGITS) for _ in range(9))}
+    return {
+        "payer_vpa": payer,
+        "transaction_id": "TXN" + "".join(rng.choice(DIGITS) for _ in range(9)),
+    }
 
 
 def payment_received(record: Record, ctx: EffectContext) -> dict[str, Any]:
@@ -44,8 +47,10 @@ def _attempt(record: Record, ctx: EffectContext, status: str) -> dict[str, Any]:
         "amount": as_string(data["amount"]),
         "currency": data["currency"],
         "customer": dict(data["customer"]),
-        "payment_instrument": {"type": "upi",
-                               "vpa": "success@upi" if status == "captured" else "failure@upi"},
+        "payment_instrument": {
+            "type": "upi",
+            "vpa": "success@upi" if status == "captured" else "failure@upi",
+        },
         "created_at": ctx.at,
     }
     return {"attempts": data["attempts"] + 1, "payment": payment}

@@ -29,8 +29,12 @@ def invalid(field: str, message: str) -> ApiError:
 
 
 def account_not_found(account_id: str) -> ApiError:
-    return ApiError(404, "account_not_found",
-                    f"No account {account_id!r} for these API keys.", field="account_id")
+    return ApiError(
+        404,
+        "account_not_found",
+        f"No account {account_id!r} for these API keys.",
+        field="account_id",
+    )
 
 
 def payment_not_found(payment_id: str) -> ApiError:
@@ -43,7 +47,8 @@ def token_not_found(token_id: str) -> ApiError:
 
 def reference_reused(field: str, value: str, existing_id: str) -> ApiError:
     return ApiError(
-        409, "duplicate_reference",
+        409,
+        "duplicate_reference",
         f"{field} {value!r} was already used for {existing_id} with different details; "
         "send the same details to get that resource back, or use a new reference.",
         field=field,

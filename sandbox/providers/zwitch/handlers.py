@@ -6,11 +6,11 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 from sandbox.clock import to_ms
+from sandbox.context import base_url, current
+from sandbox.providers.base import Draft
 from sandbox.providers.zwitch import errors, models
 from sandbox.providers.zwitch.models import COLLECT, NAME, TOKEN
-from sandbox.context import base_url, current
 from sandbox.runtime import Runtime
-from sandbox.providers.base import Draft
 from sandbox.store import DuplicateRef, Record
 
 Response = tuple[dict[str, Any], int]
@@ -24,8 +24,9 @@ def _create_once(rt: Runtime, tenant: str, draft: Draft, ref_field: str) -> Reco
     """Creates a resource, or returns the one created earlier with the same reference and
     the same details (a retry); the same reference with other details is a 409."""
     try:
-        return rt.engine.create(NAME, tenant, draft.kind, draft.id, draft.data,
-                                ref=draft.ref, parent=draft.parent)
+        return rt.engine.create(
+            NAME, tenant, draft.kind, draft.id, draft.data, ref=draft.ref, parent=draft.parent
+        )
     except DuplicateRef as duplicate:
         existing = duplicate.existing
         if existing.data.get("_fingerprint") != draft.data["_fingerprint"]:
@@ -33,13 +34,15 @@ def _create_once(rt: Runtime, tenant: str, draft: Draft, ref_field: str) -> Reco
         return existing
 
 
-async def create_upi_collect(account_id: str, body: dict[str, Any],
-                             token_info: dict[str, Any]) -> Response:
+async def create_upi_collect(
+    account_id: str, body: dict[str, Any], token_info: dict[str, Any]
+) -> Response:
     rt = current()
     tenant = rt.tenant(NAME, token_info["tenant"])
     with rt.store.transaction():  # the id counter and the payment commit together
-        draft = models.draft_collect(rt, tenant, {**body, "account_id": account_id},
-                                     rt.clock.now_ms())
+        draft = models.draft_collect(
+            rt, tenant, {**body, "account_id": account_id}, rt.clock.now_ms()
+        )
         record = _create_once(rt, tenant.id, draft, "merchant_reference_id")
     return models.collect_created(record, tenant, _base_url(rt)), 200
 
@@ -52,21 +55,41 @@ def _day_start(day: str, field: str) -> int:
     return to_ms(datetime.combine(parsed, time.min, tzinfo=timezone.utc))
 
 
-async def list_payments(token_info: dict[str, Any], page: int = 1, limit: int = 20,
-                        status: str | None = None, account_id: str | None = None,
-                        from_date: str | None = None, to_date: str | None = None) -> Response:
+async def list_payments(
+    token_info: dict[str, Any],
+    page: int = 1,
+    limit: int = 20,
+    status: str | None = None,
+    account_id: str | None = None,
+    from_date: str | None = None,
+    to_date: str | None = None,
+) -> Response:
     rt = current()
     created_from = None if from_date is None else _day_start(from_date, "from_date")
-    created_to = None if to_date is None else (
-        _day_start(to_date, "to_date") + int(timedelta(days=1).total_seconds() * 1000)
+    created_to = (
+        None
+        if to_date is None
+        else (_day_start(to_date, "to_date") + int(timedelta(days=1).total_seconds() * 1000))
     )
-    result = rt.store.query(NAME, token_info["tenant"], COLLECT, state=status,
-                            parent=account_id, created_from=created_from,
-                            created_to=created_to, limit=limit, offset=(page - 1) * limit)
+    result = rt.store.query(
+        NAME,
+        token_info["tenant"],
+        COLLECT,
+        state=status,
+        parent=account_id,
+        created_from=created_from,
+        created_to=created_to,
+        limit=limit,
+        offset=(page - 1) * limit,
+    )
     return {
         "data": [models.collect_summary(r) for r in result.records],
-        "pagination": {"page": page, "limit": limit, "total": result.total,
-                       "total_pages": -(-result.total // limit)},
+        "pagination": {
+            "page": page,
+            "limit": limit,
+            "total": result.total,
+            "total_pages": -(-result.total // limit),
+        },
     }, 200
 
 
@@ -91,6 +114,5 @@ create_sandbox_payment_token = create_payment_token
 
 async def get_payment_token_status(payment_token_id: str, token_info: dict[str, Any]) -> Response:
     rt = current()
-    record = rt.require(NAME, token_info["tenant"], TOKEN, payment_token_id,
-                        errors.token_not_found)
+    record = rt.require(NAME, token_info["tenant"], TOKEN, payment_token_id, errors.token_not_found)
     return models.token_status_view(record), 200

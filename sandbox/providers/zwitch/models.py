@@ -42,8 +42,13 @@ def draft_collect(rt: "Runtime", tenant: Tenant, body: Mapping[str, Any], now: i
     account_id = body["account_id"]
     if account_id not in tenant.profile["accounts"]:
         raise errors.account_not_found(account_id)
-    return Draft(COLLECT, rt.ids.new("pay_"), new_collect(account_id, body, now),
-                 ref=body.get("merchant_reference_id"), parent=account_id)
+    return Draft(
+        COLLECT,
+        rt.ids.new("pay_"),
+        new_collect(account_id, body, now),
+        ref=body.get("merchant_reference_id"),
+        parent=account_id,
+    )
 
 
 def new_collect(account_id: str, body: Mapping[str, Any], now: int) -> dict[str, Any]:
@@ -83,8 +88,7 @@ def account_page(base_url: str, account_id: str) -> str:
 def qr_data_uri(content: str) -> str:
     """A real, scannable PNG QR code of `content` as a data URI."""
     buffer = io.BytesIO()
-    segno.make_qr(content, error="m", boost_error=False).save(buffer, kind="png", scale=4,
-                                                             border=2)
+    segno.make_qr(content, error="m", boost_error=False).save(buffer, kind="png", scale=4, border=2)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
@@ -161,8 +165,9 @@ def _add_completed(view: dict[str, Any], data: Mapping[str, Any]) -> None:
 
 def draft_token(rt: "Runtime", tenant: Tenant, body: Mapping[str, Any], now: int) -> Draft:
     """A new payment token."""
-    return Draft(TOKEN, rt.ids.new("pt_", 15), new_token(rt.ids, tenant, body, now),
-                 ref=body["mtx"])
+    return Draft(
+        TOKEN, rt.ids.new("pt_", 15), new_token(rt.ids, tenant, body, now), ref=body["mtx"]
+    )
 
 
 def customer_id(ids: IdGenerator, tenant_id: str, contact: str, email: str) -> str:
@@ -170,7 +175,9 @@ def customer_id(ids: IdGenerator, tenant_id: str, contact: str, email: str) -> s
     return "cs_" + ids.token(f"customer:{tenant_id}:{contact}:{email}", 15, ALNUM)
 
 
-def new_token(ids: IdGenerator, tenant: Tenant, body: Mapping[str, Any], now: int) -> dict[str, Any]:
+def new_token(
+    ids: IdGenerator, tenant: Tenant, body: Mapping[str, Any], now: int
+) -> dict[str, Any]:
     """Stored data of a new payment token."""
     data: dict[str, Any] = {
         "amount": to_paise(body["amount"]),
@@ -209,20 +216,26 @@ def token_view(record: Record) -> dict[str, Any]:
         "attempts": data["attempts"],
     }
     _optional(view, data, "sub_accounts_id")
-    view.update({
-        "users_id": data["users_id"],
-        "created_at": ist_timestamp(record.created_at),
-        "id": record.id,
-        "entity": "payment_token",
-        "status": record.state,
-        "customer": dict(data["customer"]),
-    })
+    view.update(
+        {
+            "users_id": data["users_id"],
+            "created_at": ist_timestamp(record.created_at),
+            "id": record.id,
+            "entity": "payment_token",
+            "status": record.state,
+            "customer": dict(data["customer"]),
+        }
+    )
     _optional(view, data, "udf")
     return view
 
 
-_STATUS_CHECK = {"created": "created", "attempted": "failed", "paid": "captured",
-                 "expired": "expired"}
+_STATUS_CHECK = {
+    "created": "created",
+    "attempted": "failed",
+    "paid": "captured",
+    "expired": "expired",
+}
 
 
 def token_status_view(record: Record) -> dict[str, Any]:
@@ -232,12 +245,14 @@ def token_status_view(record: Record) -> dict[str, Any]:
     view: dict[str, Any] = {"payment_token_id": record.id}
     if payment:
         view["payment_id"] = payment["id"]
-    view.update({
-        "status": _STATUS_CHECK[record.state],
-        "amount": as_number(data["amount"]),
-        "currency": data["currency"],
-        "created_at": iso_z(record.created_at),
-    })
+    view.update(
+        {
+            "status": _STATUS_CHECK[record.state],
+            "amount": as_number(data["amount"]),
+            "currency": data["currency"],
+            "created_at": iso_z(record.created_at),
+        }
+    )
     if data.get("paid_at") is not None:
         view["completed_at"] = iso_z(data["paid_at"])
     return view

@@ -49,9 +49,14 @@ def blueprint() -> Blueprint:
         rt = runtime()
         tenant = rt.tenant(NAME, record.tenant)
         qr = qr_data_uri(account_page(rt.public_url(request.host_url), record.data["account_id"]))
-        return render_template("zwitch/pay.html", payment=record, problem=problem,
-                               amount=as_string(record.data["amount"]), qr=qr,
-                               merchant=tenant.profile["merchant_name"])
+        return render_template(
+            "zwitch/pay.html",
+            payment=record,
+            problem=problem,
+            amount=as_string(record.data["amount"]),
+            qr=qr,
+            merchant=tenant.profile["merchant_name"],
+        )
 
     @pages.get("/account/<account_id>")
     def account(account_id: str) -> str:
@@ -60,13 +65,19 @@ def blueprint() -> Blueprint:
         if owner is None:
             abort(404)
         open_requests = [
-            record for state in ("pending", "processing")
-            for record in rt.store.query(NAME, owner.id, COLLECT, state=state,
-                                         parent=account_id, limit=50).records
+            record
+            for state in ("pending", "processing")
+            for record in rt.store.query(
+                NAME, owner.id, COLLECT, state=state, parent=account_id, limit=50
+            ).records
         ]
-        return render_template("zwitch/account.html", account_id=account_id,
-                               merchant=owner.profile["merchant_name"], payments=open_requests,
-                               amounts={r.id: as_string(r.data["amount"]) for r in open_requests})
+        return render_template(
+            "zwitch/account.html",
+            account_id=account_id,
+            merchant=owner.profile["merchant_name"],
+            payments=open_requests,
+            amounts={r.id: as_string(r.data["amount"]) for r in open_requests},
+        )
 
     @pages.route("/layer/<token_id>", methods=["GET", "POST"])
     def checkout(token_id: str) -> str | Response:
@@ -76,9 +87,14 @@ def blueprint() -> Blueprint:
             problem = _act(record, request.form.get("action"), TOKEN_ACTIONS)
             record = _record(TOKEN, token_id)
         payment = record.data.get("payment")
-        return render_template("zwitch/checkout.html", token=record, problem=problem,
-                               amount=as_string(record.data["amount"]), payment=payment,
-                               posted=request.method == "POST" and problem is None)
+        return render_template(
+            "zwitch/checkout.html",
+            token=record,
+            problem=problem,
+            amount=as_string(record.data["amount"]),
+            payment=payment,
+            posted=request.method == "POST" and problem is None,
+        )
 
     @pages.get("/layer.js")
     def layer_js() -> Response:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
-from sandbox.providers.base import Tenant
 from sandbox.lifecycle import EffectContext
+from sandbox.providers.base import Tenant
 from sandbox.providers.zwitch import effects, models
 from sandbox.providers.zwitch.models import COLLECT, NAME, TOKEN
 from sandbox.store import Record
@@ -71,15 +71,26 @@ def seed(rt: "Runtime", tenant: Tenant) -> None:
     # paid by success@upi that completes within the first minute.
     for minutes_ago in (12, 4):
         _collect(rt, tenant, fake, next(orders), accounts[0], start - minutes_ago * MINUTE, None)
-    _collect(rt, tenant, fake, next(orders), accounts[0], start - 5_000, None,
-             payer="success@upi")
-    for minutes_ago, final in ((3 * 24 * 60, "paid"), (26 * 60, "paid"), (30, "attempted"),
-                               (8, None)):
+    _collect(rt, tenant, fake, next(orders), accounts[0], start - 5_000, None, payer="success@upi")
+    for minutes_ago, final in (
+        (3 * 24 * 60, "paid"),
+        (26 * 60, "paid"),
+        (30, "attempted"),
+        (8, None),
+    ):
         _token(rt, tenant, fake, next(orders), start - minutes_ago * MINUTE, final)
 
 
-def _collect(rt: "Runtime", tenant: Tenant, fake: "Faker", order: int, account: str,
-             created: int, state: str | None, payer: str | None = None) -> None:
+def _collect(
+    rt: "Runtime",
+    tenant: Tenant,
+    fake: "Faker",
+    order: int,
+    account: str,
+    created: int,
+    state: str | None,
+    payer: str | None = None,
+) -> None:
     bank = fake.random_element(("okaxis", "ybl", "oksbi", "paytm"))
     body: dict[str, Any] = {
         "amount": _amount(fake, 49, 24_999),
@@ -93,15 +104,29 @@ def _collect(rt: "Runtime", tenant: Tenant, fake: "Faker", order: int, account: 
     record = Record(NAME, tenant.id, COLLECT, draft.id, state or "pending", draft.data, created)
     if state in ("completed", "failed"):
         at = created + fake.random_int(15_000, 5 * MINUTE)
-        draft.data.update(effects.payment_completed(record, _ctx(rt, at)) if state == "completed"
-                          else effects.payment_received(record, _ctx(rt, at)))
+        draft.data.update(
+            effects.payment_completed(record, _ctx(rt, at))
+            if state == "completed"
+            else effects.payment_received(record, _ctx(rt, at))
+        )
     outcome = "success" if payer == "success@upi" else None if state else "no_payer"
-    rt.engine.create(NAME, tenant.id, COLLECT, draft.id, draft.data, ref=draft.ref,
-                     parent=draft.parent, created_at=created, state=state, outcome=outcome)
+    rt.engine.create(
+        NAME,
+        tenant.id,
+        COLLECT,
+        draft.id,
+        draft.data,
+        ref=draft.ref,
+        parent=draft.parent,
+        created_at=created,
+        state=state,
+        outcome=outcome,
+    )
 
 
-def _token(rt: "Runtime", tenant: Tenant, fake: "Faker", order: int, created: int,
-           state: str | None) -> None:
+def _token(
+    rt: "Runtime", tenant: Tenant, fake: "Faker", order: int, created: int, state: str | None
+) -> None:
     body = {
         "amount": _amount(fake, 99, 9_999),
         "currency": "INR",
@@ -116,8 +141,9 @@ def _token(rt: "Runtime", tenant: Tenant, fake: "Faker", order: int, created: in
         draft.data.update(effects.attempt_captured(record, _ctx(rt, at)))
     elif state == "attempted":
         draft.data.update(effects.attempt_failed(record, _ctx(rt, at)))
-    rt.engine.create(NAME, tenant.id, TOKEN, draft.id, draft.data, ref=draft.ref,
-                     created_at=created, state=state)
+    rt.engine.create(
+        NAME, tenant.id, TOKEN, draft.id, draft.data, ref=draft.ref, created_at=created, state=state
+    )
 
 
 def _amount(fake: "Faker", low: int, high: int) -> str:
@@ -126,4 +152,3 @@ def _amount(fake: "Faker", low: int, high: int) -> str:
 
 def _ctx(rt: "Runtime", at: int) -> EffectContext:
     return EffectContext(at=at, ids=rt.ids)
-

@@ -73,5 +73,10 @@ def secret(tenant: Tenant) -> str:
     return tenant.credentials["webhook_secret"]
 
 
-WEBHOOKS = Webhooks(messages=messages, sign=sign, verify=verify, secret=secret,
-                    signature_headers=(SIGNATURE_HEADER,))
+WEBHOOKS = Webhooks(
+    messages=messages,
+    sign=sign,
+    verify=verify,
+    secret=secret,
+    signature_headers=(SIGNATURE_HEADER,),
+)

@@ -20,10 +20,14 @@ BAD_CREDENTIALS = {
     "basic scheme": ({"Authorization": "Basic YWs6c2s="}, "No authorization token provided"),
     "no colon": ({"Authorization": "Bearer ak_test_sandbox"}, "must be ACCESS_KEY:SECRET_KEY"),
     "unknown key": ({"Authorization": "Bearer ak_nope:sk_nope"}, "Unknown access key"),
-    "wrong secret": ({"Authorization": "Bearer ak_test_sandbox:sk_test_other"},
-                     "secret key does not match"),
-    "other tenant's secret": ({"Authorization": "Bearer ak_test_other:sk_test_sandbox"},
-                              "secret key does not match"),
+    "wrong secret": (
+        {"Authorization": "Bearer ak_test_sandbox:sk_test_other"},
+        "secret key does not match",
+    ),
+    "other tenant's secret": (
+        {"Authorization": "Bearer ak_test_other:sk_test_sandbox"},
+        "secret key does not match",
+    ),
     "empty bearer": ({"Authorization": "Bearer"}, "Invalid authorization header"),
 }
 

@@ -21,36 +21,88 @@ CASES = {
     "amount below minimum": (COLLECT_PATH, {"amount": 0.99}, "amount", "less than the minimum"),
     "amount above cap": (COLLECT_PATH, {"amount": 10_000_000.01}, "amount", "greater than"),
     "missing amount": (COLLECT_PATH, {"remark": "x"}, None, "'amount' is a required property"),
-    "expiry zero": (COLLECT_PATH, {"amount": 5, "expiry_in_minutes": 0}, "expiry_in_minutes",
-                    "less than the minimum"),
-    "expiry too long": (COLLECT_PATH, {"amount": 5, "expiry_in_minutes": 1441},
-                        "expiry_in_minutes", "greater than the maximum"),
-    "expiry fractional": (COLLECT_PATH, {"amount": 5, "expiry_in_minutes": 1.5},
-                          "expiry_in_minutes", "not of type 'integer'"),
+    "expiry zero": (
+        COLLECT_PATH,
+        {"amount": 5, "expiry_in_minutes": 0},
+        "expiry_in_minutes",
+        "less than the minimum",
+    ),
+    "expiry too long": (
+        COLLECT_PATH,
+        {"amount": 5, "expiry_in_minutes": 1441},
+        "expiry_in_minutes",
+        "greater than the maximum",
+    ),
+    "expiry fractional": (
+        COLLECT_PATH,
+        {"amount": 5, "expiry_in_minutes": 1.5},
+        "expiry_in_minutes",
+        "not of type 'integer'",
+    ),
     "remark too long": (COLLECT_PATH, {"amount": 5, "remark": "x" * 101}, "remark", "too long"),
-    "reference too long": (COLLECT_PATH, {"amount": 5, "merchant_reference_id": "r" * 65},
-                           "merchant_reference_id", "too long"),
-    "bad VPA": (COLLECT_PATH, {"amount": 5, "remitter_vpa_handle": "not a vpa"},
-                "remitter_vpa_handle", "does not match"),
-    "metadata not object": (COLLECT_PATH, {"amount": 5, "metadata": "x"}, "metadata",
-                            "not of type 'object'"),
+    "reference too long": (
+        COLLECT_PATH,
+        {"amount": 5, "merchant_reference_id": "r" * 65},
+        "merchant_reference_id",
+        "too long",
+    ),
+    "bad VPA": (
+        COLLECT_PATH,
+        {"amount": 5, "remitter_vpa_handle": "not a vpa"},
+        "remitter_vpa_handle",
+        "does not match",
+    ),
+    "metadata not object": (
+        COLLECT_PATH,
+        {"amount": 5, "metadata": "x"},
+        "metadata",
+        "not of type 'object'",
+    ),
     "token missing fields": (TOKEN_PATH, {"amount": 10}, None, "is a required property"),
-    "token currency": (TOKEN_PATH, {**DOC_TOKEN_BODY, "currency": "USD"}, "currency",
-                       "is not one of ['INR']"),
+    "token currency": (
+        TOKEN_PATH,
+        {**DOC_TOKEN_BODY, "currency": "USD"},
+        "currency",
+        "is not one of ['INR']",
+    ),
     "mtx too short": (TOKEN_PATH, {**DOC_TOKEN_BODY, "mtx": "ORD1"}, "mtx", "too short"),
     "mtx too long": (TOKEN_PATH, {**DOC_TOKEN_BODY, "mtx": "A" * 41}, "mtx", "too long"),
-    "mtx punctuation": (TOKEN_PATH, {**DOC_TOKEN_BODY, "mtx": "ORDER-2024-01"}, "mtx",
-                        "does not match"),
-    "contact 9 digits": (TOKEN_PATH, {**DOC_TOKEN_BODY, "contact_number": "987654321"},
-                         "contact_number", "does not match"),
-    "contact as number": (TOKEN_PATH, {**DOC_TOKEN_BODY, "contact_number": 9876543210},
-                          "contact_number", "not of type 'string'"),
-    "email": (TOKEN_PATH, {**DOC_TOKEN_BODY, "email_id": "customer.example.com"}, "email_id",
-              "is not a 'email'"),
-    "six udf pairs": (TOKEN_PATH, {**DOC_TOKEN_BODY, "udf": {f"k{i}": "v" for i in range(6)}},
-                      "udf", "too many properties"),
-    "udf value too long": (TOKEN_PATH, {**DOC_TOKEN_BODY, "udf": {"k": "v" * 257}}, "udf.k",
-                           "too long"),
+    "mtx punctuation": (
+        TOKEN_PATH,
+        {**DOC_TOKEN_BODY, "mtx": "ORDER-2024-01"},
+        "mtx",
+        "does not match",
+    ),
+    "contact 9 digits": (
+        TOKEN_PATH,
+        {**DOC_TOKEN_BODY, "contact_number": "987654321"},
+        "contact_number",
+        "does not match",
+    ),
+    "contact as number": (
+        TOKEN_PATH,
+        {**DOC_TOKEN_BODY, "contact_number": 9876543210},
+        "contact_number",
+        "not of type 'string'",
+    ),
+    "email": (
+        TOKEN_PATH,
+        {**DOC_TOKEN_BODY, "email_id": "customer.example.com"},
+        "email_id",
+        "is not a 'email'",
+    ),
+    "six udf pairs": (
+        TOKEN_PATH,
+        {**DOC_TOKEN_BODY, "udf": {f"k{i}": "v" for i in range(6)}},
+        "udf",
+        "too many properties",
+    ),
+    "udf value too long": (
+        TOKEN_PATH,
+        {**DOC_TOKEN_BODY, "udf": {"k": "v" * 257}},
+        "udf.k",
+        "too long",
+    ),
 }
 
 
@@ -76,15 +128,19 @@ def test_mtx_with_underscores_is_accepted_as_in_the_documents_example(zwitch):
 
 def test_wrong_content_type_is_415(sb, zwitch):
     before = snapshot(sb)
-    response = zwitch.post(COLLECT_PATH, content=b"amount=5",
-                           headers={"Content-Type": "application/x-www-form-urlencoded"})
+    response = zwitch.post(
+        COLLECT_PATH,
+        content=b"amount=5",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert response.status_code == 415
     assert response.json()["error"]["code"] == "unsupported_media_type"
     assert snapshot(sb) == before
 
 
-@pytest.mark.parametrize("path", ["/v1/payments/pay_x", "/v1/payments/token/pt_x/status",
-                                  "/v1/payments/" + "x" * 64])
+@pytest.mark.parametrize(
+    "path", ["/v1/payments/pay_x", "/v1/payments/token/pt_x/status", "/v1/payments/" + "x" * 64]
+)
 def test_unknown_ids_are_404(zwitch, path):
     response = zwitch.get(path)
     assert response.status_code == 404

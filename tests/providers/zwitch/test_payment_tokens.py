@@ -54,21 +54,28 @@ def test_same_mtx_with_other_details_is_a_conflict(zwitch):
 def test_status_check_before_any_attempt(zwitch):
     token = _token(zwitch)
     status = zwitch.get(f"/v1/payments/token/{token['id']}/status").json()
-    assert status == {"payment_token_id": token["id"], "status": "created", "amount": 10.0,
-                      "currency": "INR", "created_at": "2024-01-15T10:00:00Z"}
+    assert status == {
+        "payment_token_id": token["id"],
+        "status": "created",
+        "amount": 10.0,
+        "currency": "INR",
+        "created_at": "2024-01-15T10:00:00Z",
+    }
 
 
 def test_failed_attempt_then_paid(sb, zwitch, control):
     token = _token(zwitch)
-    failed = control.post("/simulate", json={"provider": "zwitch", "resource_id": token["id"],
-                                             "event": "attempt"})
+    failed = control.post(
+        "/simulate", json={"provider": "zwitch", "resource_id": token["id"], "event": "attempt"}
+    )
     assert failed.status_code == 200 and failed.json()["state"] == "attempted"
     status = zwitch.get(f"/v1/payments/token/{token['id']}/status").json()
     assert status["status"] == "failed" and status["payment_id"].startswith("py_")
     assert "completed_at" not in status
     sb.advance(42)
-    paid = control.post("/simulate", json={"provider": "zwitch", "resource_id": token["id"],
-                                           "event": "pay"})
+    paid = control.post(
+        "/simulate", json={"provider": "zwitch", "resource_id": token["id"], "event": "pay"}
+    )
     assert paid.json()["state"] == "paid" and paid.json()["data"]["attempts"] == 2
     status = zwitch.get(f"/v1/payments/token/{token['id']}/status").json()
     assert status["status"] == "captured"
@@ -111,7 +118,10 @@ def test_layer_js_stand_in_is_served(sb):
     with sb.client() as browser:
         script = browser.get("/zwitch/hosted/layer.js")
     assert script.status_code == 200 and "javascript" in script.headers["content-type"]
-    assert "window.Layer" in script.text and f"{sb.url}/zwitch/hosted/layer/" in script.text.replace('" + "', "")
+    assert (
+        "window.Layer" in script.text
+        and f"{sb.url}/zwitch/hosted/layer/" in script.text.replace('" + "', "")
+    )
 
 
 def test_unknown_token_is_not_found(zwitch):

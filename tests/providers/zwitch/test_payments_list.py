@@ -28,8 +28,18 @@ def test_seeded_history_is_there_on_first_start(zwitch):
 
 def test_list_items_have_the_documented_fields(zwitch):
     item = _all(zwitch, status="completed")["data"][0]
-    assert set(item) == {"id", "account_id", "amount", "currency", "status", "payment_method",
-                         "remark", "merchant_reference_id", "created_at", "completed_at"}
+    assert set(item) == {
+        "id",
+        "account_id",
+        "amount",
+        "currency",
+        "status",
+        "payment_method",
+        "remark",
+        "merchant_reference_id",
+        "created_at",
+        "completed_at",
+    }
 
 
 def test_newest_first(zwitch):
@@ -49,12 +59,17 @@ def test_pages_cover_everything_once(zwitch):
     pages = -(-total // 7)
     for page in range(1, pages + 1):
         listing = zwitch.get("/v1/payments", params={"page": page, "limit": 7}).json()
-        assert listing["pagination"] == {"page": page, "limit": 7, "total": total,
-                                         "total_pages": pages}
+        assert listing["pagination"] == {
+            "page": page,
+            "limit": 7,
+            "total": total,
+            "total_pages": pages,
+        }
         seen += [p["id"] for p in listing["data"]]
     assert len(seen) == total == len(set(seen))
     assert len(zwitch.get("/v1/payments", params={"page": pages, "limit": 7}).json()["data"]) == (
-        total - 7 * (pages - 1))
+        total - 7 * (pages - 1)
+    )
 
 
 def test_a_page_past_the_end_is_empty(zwitch):
@@ -70,8 +85,9 @@ def test_limit_bounds(zwitch, limit, status):
         assert response.json()["error"]["field"] == "limit"
 
 
-@pytest.mark.parametrize("status", ["pending", "completed", "failed", "expired", "cancelled",
-                                    "processing"])
+@pytest.mark.parametrize(
+    "status", ["pending", "completed", "failed", "expired", "cancelled", "processing"]
+)
 def test_status_filter(zwitch, status):
     listing = _all(zwitch, status=status)
     assert all(p["status"] == status for p in listing["data"])
@@ -115,7 +131,13 @@ def test_malformed_dates_are_rejected(zwitch, field, value):
 
 
 def test_filters_combine(zwitch):
-    listing = _all(zwitch, status="completed", account_id="acc_1234567890",
-                   from_date="2024-01-01", to_date="2024-01-15")
-    assert all(p["status"] == "completed" and p["account_id"] == "acc_1234567890"
-               for p in listing["data"])
+    listing = _all(
+        zwitch,
+        status="completed",
+        account_id="acc_1234567890",
+        from_date="2024-01-01",
+        to_date="2024-01-15",
+    )
+    assert all(
+        p["status"] == "completed" and p["account_id"] == "acc_1234567890" for p in listing["data"]
+    )

@@ -65,9 +65,12 @@ def test_one_big_advance_fires_every_step_in_order(sb, zwitch, control):
     payment = collect(zwitch, remitter_vpa_handle="success@upi")
     sb.advance(3 * 3600)
     assert zwitch.get(f"/v1/payments/{payment['id']}").json()["completed_at"] == (
-        "2024-01-15T10:00:30Z")
-    names = [e["name"] for e in control.get("/events", params={"resource_id": payment["id"]})
-             .json()["data"]]
+        "2024-01-15T10:00:30Z"
+    )
+    names = [
+        e["name"]
+        for e in control.get("/events", params={"resource_id": payment["id"]}).json()["data"]
+    ]
     assert names == ["PaymentPending", "PaymentProcessing", "PaymentCompleted"]
 
 
@@ -129,8 +132,7 @@ def test_same_reference_with_other_details_is_a_conflict(sb, zwitch):
 
 def test_references_are_per_tenant(zwitch, zwitch_b):
     first = collect(zwitch)
-    other = zwitch_b.post("/v1/accounts/acc_2000000002/payments/upi/collect",
-                          json=DOC_COLLECT_BODY)
+    other = zwitch_b.post("/v1/accounts/acc_2000000002/payments/upi/collect", json=DOC_COLLECT_BODY)
     assert other.status_code == 200 and other.json()["id"] != first["id"]
 
 
@@ -150,5 +152,6 @@ def test_an_account_the_keys_do_not_own_is_not_found(zwitch):
 def test_unknown_payment_is_not_found(zwitch):
     response = zwitch.get("/v1/payments/pay_doesnotexist")
     assert response.status_code == 404
-    assert response.json() == {"error": {"code": "payment_not_found",
-                                         "message": "No payment with id 'pay_doesnotexist'."}}
+    assert response.json() == {
+        "error": {"code": "payment_not_found", "message": "No payment with id 'pay_doesnotexist'."}
+    }
