@@ -25,11 +25,15 @@ def _serve(args: argparse.Namespace) -> int:
         "validate_responses": args.validate_responses or None,
         "workers": args.workers,
     }
-    if args.config:
-        config = SandboxConfig.from_file(args.config, **options)
-    else:
-        config = SandboxConfig(**{k: v for k, v in options.items() if v is not None})
-    serve(config)
+    try:
+        if args.config:
+            config = SandboxConfig.from_file(args.config, **options)
+        else:
+            config = SandboxConfig(**{k: v for k, v in options.items() if v is not None})
+        serve(config)
+    except (ValueError, OSError) as exc:  # a bad config or scenario file, a taken port
+        print(f"paysandbox serve: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -43,3 +43,17 @@ def test_simulate_command_drives_a_running_sandbox(paysandbox, capsys):
     assert '"state": "completed"' in capsys.readouterr().out
     assert main(["simulate", "zwitch", payment["id"], "fail", "--base-url", paysandbox.url]) == 1
     assert '"allowed": []' in capsys.readouterr().out
+
+
+def test_serve_refuses_a_bad_scenario_with_its_line(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nsteps:\n  - advance: never\n")
+    assert main(["serve", "--scenario", str(bad), "--port", "0"]) == 2
+    assert f"{bad}:3:" in capsys.readouterr().err
+
+
+def test_serve_refuses_a_bad_config_file(tmp_path, capsys):
+    bad = tmp_path / "config.yaml"
+    bad.write_text("sede: 1\n")
+    assert main(["serve", "--config", str(bad)]) == 2
+    assert "unknown configuration key" in capsys.readouterr().err
