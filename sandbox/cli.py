@@ -56,6 +56,37 @@ def _credentials(args: argparse.Namespace) -> int:
     return 0
 
 
+def _specs_coverage(_args: argparse.Namespace) -> int:
+    from connexion.spec import Specification
+
+    from sandbox.control import handlers as control_handlers
+    from sandbox.fastpath import compile_operations
+    from sandbox.providers import load_providers
+    from sandbox.resources import spec_path
+
+    print("| spec | method | path | operationId | handler | served by |")
+    print("|---|---|---|---|---|---|")
+    missing = 0
+    apis = {**{name: p for name, p in load_providers().items()}, "sandbox": None}
+    for name, provider in apis.items():
+        spec = Specification.load(spec_path(name))
+        module = control_handlers if provider is None else provider.handlers
+        fast = set()
+        if provider is not None:
+            fast = {op.operation_id for op in compile_operations(provider, spec, False)}
+        for path, item in spec["paths"].items():
+            for method, operation in item.items():
+                if method not in ("get", "post", "put", "patch", "delete"):
+                    continue
+                op_id = operation["operationId"]
+                found = hasattr(module, op_id)
+                missing += not found
+                served = "fast path" if op_id in fast else "Connexion"
+                print(f"| {name} | {method.upper()} | `{path}` | {op_id} | "
+                      f"{'yes' if found else 'MISSING'} | {served} |")
+    return 1 if missing else 0
+
+
 def _specs_check(_args: argparse.Namespace) -> int:
     from openapi_spec_validator import validate
     from openapi_spec_validator.readers import read_from_filename
@@ -362,6 +393,10 @@ def parser() -> argparse.ArgumentParser:
     specs_commands = specs.add_subparsers(dest="specs_command", required=True)
     check = specs_commands.add_parser("check", help="validate every spec")
     check.set_defaults(run=_specs_check)
+    coverage = specs_commands.add_parser(
+        "coverage", help="every spec operation, its handler and which path serves it"
+    )
+    coverage.set_defaults(run=_specs_coverage)
     return top
 
 

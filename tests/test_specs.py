@@ -70,3 +70,12 @@ def test_specs_check_command_fails_on_a_broken_spec(tmp_path, monkeypatch, capsy
     monkeypatch.setattr("sandbox.resources.specs_dir", lambda: tmp_path)
     assert main(["specs", "check"]) == 1
     assert "FAIL broken.yaml" in capsys.readouterr().err
+
+
+def test_specs_coverage_lists_every_operation(capsys):
+    assert main(["specs", "coverage"]) == 0
+    out = capsys.readouterr().out
+    for path in SPECS:
+        for _, _, operation in _operations(yaml.safe_load(path.read_text())):
+            assert f"| {operation['operationId']} | yes |" in out
+    assert "| create_upi_collect | yes | fast path |" in out
