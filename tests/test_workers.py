@@ -5,54 +5,24 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import sys
 import textwrap
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 
 from tests.conftest import ZWITCH_A
+from tests.processes import free_port, serve
 from tests.providers.zwitch.helpers import COLLECT_PATH
-from tests.test_restart import _free_port
 
 
 @pytest.fixture(scope="module")
 def workers(tmp_path_factory):
-    port = _free_port()
+    port = free_port()
     db = tmp_path_factory.mktemp("workers") / "sandbox.db"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "sandbox",
-            "serve",
-            "--workers",
-            "2",
-            "--db",
-            str(db),
-            "--port",
-            str(port),
-            "--clock-start",
-            "2024-01-15T10:00:00Z",
-            "--frozen",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    process = serve(port, "--workers", "2", "--db", str(db), answers=20)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    ready = 0
-    while time.monotonic() < deadline and ready < 20:
-        try:
-            httpx.get(base + "/_sandbox/clock", timeout=2)
-            ready += 1
-        except httpx.TransportError:
-            if process.poll() is not None:
-                pytest.fail(process.stderr.read().decode())
-            time.sleep(0.1)
     children = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True)
     yield base, children.stdout.split()
     process.send_signal(signal.SIGINT)
