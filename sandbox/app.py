@@ -89,6 +89,10 @@ class SpecIndex:
         return []
 
 
+def _checked_by_guard(*_credentials: Any, **_options: Any) -> dict[str, str]:
+    return {"sub": "control"}
+
+
 def _lifespan(runtime: Runtime) -> Callable[[Any], Any]:
     @contextlib.asynccontextmanager
     async def lifespan(_app: Any) -> AsyncIterator[None]:
@@ -138,6 +142,9 @@ def build_app(runtime: Runtime) -> SandboxASGI:
         base_path=CONTROL_PREFIX,
         name="_sandbox",
         resolver=handler_resolver(control_handlers),
+        # The control token is checked before routing (sandbox/guard.py), for every path;
+        # the spec declares it so Swagger UI can send it.
+        security_map=security_map(lambda _scheme: _checked_by_guard),
     )
     mounts = {f"/{name}": spec_path(name) for name in runtime.providers}
     mounts[CONTROL_PREFIX] = spec_path("sandbox")

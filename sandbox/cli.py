@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Sequence
 
-from sandbox.config import DEFAULT_SEED, SandboxConfig
+from sandbox.config import DEFAULT_SEED, TOKEN_HEADER, TOKEN_VARIABLE, SandboxConfig
+
+
+def _control_headers(args: argparse.Namespace) -> dict[str, str]:
+    """The control token a client verb sends: --control-token, else the environment."""
+    token = getattr(args, "control_token", None) or os.environ.get(TOKEN_VARIABLE)
+    return {TOKEN_HEADER: token} if token else {}
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -24,6 +31,10 @@ def _serve(args: argparse.Namespace) -> int:
         "public_url": args.public_url,
         "validate_responses": args.validate_responses or None,
         "workers": args.workers,
+        "control_token": args.control_token or os.environ.get(TOKEN_VARIABLE) or None,
+        "allowed_hosts": args.allowed_host or None,
+        "max_body_bytes": args.max_body_bytes,
+        "max_header_bytes": args.max_header_bytes,
     }
     try:
         if args.config:
@@ -208,6 +219,7 @@ def _simulate(args: argparse.Namespace) -> int:
     response = httpx.post(
         f"{args.base_url.rstrip('/')}/_sandbox/simulate",
         json={"provider": args.provider, "resource_id": args.resource, "event": args.event},
+        headers=_control_headers(args),
     )
     print(json.dumps(response.json(), indent=2))
     return 0 if response.status_code == 200 else 1
@@ -227,6 +239,7 @@ def _listen(args: argparse.Namespace) -> int:
         answer = httpx.put(
             f"{args.sandbox.rstrip('/')}/_sandbox/webhooks/endpoints/{provider}/{tenant}",
             json={"url": url},
+            headers=_control_headers(args),
         )
         if answer.status_code != 200:
             print(f"cannot register {target}: {answer.text}", file=sys.stderr)
@@ -283,6 +296,27 @@ def parser() -> argparse.ArgumentParser:
         "--workers", type=int, default=None, help="processes sharing one database file (default 1)"
     )
     serve.add_argument("--config", default=None, metavar="FILE", help="YAML configuration")
+    serve.add_argument(
+        "--control-token",
+        default=None,
+        help=f"token every control call must send (else ${TOKEN_VARIABLE}; generated and "
+        "printed when --host is not loopback)",
+    )
+    serve.add_argument(
+        "--allowed-host",
+        action="append",
+        metavar="NAME",
+        help="a Host name to answer besides loopback and --public-url (repeatable)",
+    )
+    serve.add_argument(
+        "--max-body-bytes", type=int, default=None, help="larger request bodies get 413 (4 MiB)"
+    )
+    serve.add_argument(
+        "--max-header-bytes",
+        type=int,
+        default=None,
+        help="larger request lines + headers get 431 (32 KiB)",
+    )
     serve.set_defaults(run=_serve)
 
     contract = commands.add_parser(
@@ -357,6 +391,7 @@ def parser() -> argparse.ArgumentParser:
     simulate.add_argument("resource", help="resource id, e.g. pay_3b6aa45389bf0b24")
     simulate.add_argument("event", help="transition name, e.g. complete")
     simulate.add_argument("--base-url", default="http://127.0.0.1:8000")
+    simulate.add_argument("--control-token", help=f"the sandbox's token (else ${TOKEN_VARIABLE})")
     simulate.set_defaults(run=_simulate)
 
     webhooks = commands.add_parser("webhooks", help="work with webhooks")
@@ -383,6 +418,7 @@ def parser() -> argparse.ArgumentParser:
     listen.add_argument(
         "--sandbox", default="http://127.0.0.1:8000", help="the sandbox to register with"
     )
+    listen.add_argument("--control-token", help=f"the sandbox's token (else ${TOKEN_VARIABLE})")
     listen.set_defaults(run=_listen)
 
     credentials = commands.add_parser("credentials", help="print the default tenants")

@@ -9,6 +9,8 @@ from typing import Any
 import yaml
 
 DEFAULT_SEED = 20240115
+TOKEN_HEADER = "X-Sandbox-Token"  # how clients send the control token
+TOKEN_VARIABLE = "PAYSANDBOX_CONTROL_TOKEN"  # where clients and `serve` find it
 
 
 @dataclass
@@ -32,6 +34,18 @@ class SandboxConfig:
     # Webhook endpoints set at start: [{provider, tenant, url, secret?}]
     webhooks: list[dict[str, Any]] = field(default_factory=list)
     providers: list[str] | None = None  # serve only these (all registered when None)
+    # -- running it safely (README "Running it safely") --
+    # Required on every control call when set; generated at start when the bind address
+    # is not loopback (see sandbox/guard.py).
+    control_token: str | None = None
+    allowed_hosts: list[str] = field(default_factory=list)  # Host names besides loopback
+    max_body_bytes: int = 4 * 1024 * 1024  # larger request bodies get 413
+    max_header_bytes: int = 32 * 1024  # request line + headers; larger get 431
+    inbox_max_entries: int = 1000  # per test inbox; the oldest are dropped first
+    inbox_max_bytes: int = 8 * 1024 * 1024  # per test inbox; the oldest are dropped first
+    webhook_history: int = 5000  # finished deliveries kept (with their attempts)
+    deliver_batch: int = 500  # most delivery attempts one `deliver` call makes
+    page_secret: str | None = None  # keys hosted pages' form tokens; generated when None
 
     @classmethod
     def from_file(cls, path: str | Path, **overrides: Any) -> "SandboxConfig":

@@ -31,14 +31,14 @@ def unbind(tokens: tuple[Token, Token | None]) -> None:
 
 
 def base_url() -> str:
-    """`scheme://host` the current request was sent to (no trailing slash)."""
+    """`scheme://address:port` the current request arrived on (no trailing slash)."""
     return _base_url.get()
 
 
 def _from_scope(scope: dict) -> str:
+    # The address the request arrived on, never its Host header: links the sandbox hands
+    # out (payment pages) must not point wherever a client's Host header says.
+    server_host, port = scope.get("server") or ("127.0.0.1", 80)
+    host = f"[{server_host}]" if ":" in str(server_host) else server_host
     # Read before routing: mounts rewrite root_path in the same scope dict later on.
-    host = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"host"), None)
-    if host is None:
-        server_host, port = scope.get("server") or ("127.0.0.1", 80)
-        host = f"{server_host}:{port}"
-    return f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}"
+    return f"{scope.get('scheme', 'http')}://{host}:{port}{scope.get('root_path', '')}"

@@ -47,6 +47,19 @@ _REPHRASED = {
 }
 # Connexion ends a validation detail with " - 'field.path'".
 _FIELD_SUFFIX = re.compile(r" - '([^']*)'$")
+# Messages echo bad values; a 20 MB value must not come back whole.
+QUOTE_PREFIX = 40  # characters of a quoted value kept in a message
+MESSAGE_LIMIT = 500  # characters of a message, whatever it quotes
+_LONG_QUOTED = re.compile(r"""(['"])([^'"\n]{%d})[^'"\n]+\1""" % QUOTE_PREFIX)
+
+
+def clip(message: str) -> str:
+    """`message` with every long quoted value cut to a short prefix, and at most
+    MESSAGE_LIMIT characters in all."""
+    if len(message) <= MESSAGE_LIMIT // 2:
+        return message
+    message = _LONG_QUOTED.sub(r"\1\2…\1", message)
+    return message if len(message) <= MESSAGE_LIMIT else message[: MESSAGE_LIMIT - 1] + "…"
 
 
 class ApiError(Exception):
@@ -125,6 +138,7 @@ def encode_error(provider: "Provider | None", exc: Exception) -> tuple[bytes, in
     """Any exception as (JSON body, status, headers) in the shape of `provider` (the control
     API's own shape when None): the one place every error answer is made."""
     err = from_exception(exc, provider.auth_hint if provider else "")
+    err.message = clip(err.message)
     body, status = render_control_error(err) if provider is None else provider.render_error(err)
     return json.dumps(body).encode(), status, err.headers
 

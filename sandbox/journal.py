@@ -11,6 +11,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from sandbox.asgi import RAW_BODY, read_body, replay
 from sandbox.context import bind, unbind
 from sandbox.fastpath import FastPath
+from sandbox.guard import Guard
+from sandbox.masking import mask_headers, mask_text
 from sandbox.representations import Representation, reencoding, strip_suffix
 from sandbox.runtime import Runtime
 from sandbox.store import JournalEntry
@@ -41,6 +43,7 @@ class SandboxASGI:
         self.api = api
         self.pages = pages
         self.fast = fast
+        self.guard = Guard(runtime)
 
     def _target(self, path: str) -> ASGIApp:
         if path == "/":
@@ -60,6 +63,10 @@ class SandboxASGI:
             return
         token = bind(self.runtime, scope)
         try:
+            admitted = await self.guard.admit(scope, receive, send)
+            if admitted is None:
+                return  # refused before any work: Host, origin, token or size
+            receive = admitted
             self.runtime.sync()
             self.runtime.tick()
             path = scope["path"]
@@ -129,13 +136,13 @@ class SandboxASGI:
                     else "",
                     method=scope["method"],
                     path=path,
-                    query=scope.get("query_string", b"").decode("latin-1"),
+                    query=mask_text(scope.get("query_string", b"").decode("latin-1")),
                     status=response["status"],
                     duration_ms=round((time.perf_counter() - started) * 1000, 3),
-                    request_headers=_headers(scope.get("headers", [])),
-                    request_body=_text(request_body),
-                    response_headers=_headers(response["headers"]),
-                    response_body=_text(response_body),
+                    request_headers=mask_headers(_headers(scope.get("headers", []))),
+                    request_body=mask_text(_text(request_body)),
+                    response_headers=mask_headers(_headers(response["headers"])),
+                    response_body=mask_text(_text(response_body)),
                 ),
                 keep=self.runtime.config.journal_size,
             )

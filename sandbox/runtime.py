@@ -17,6 +17,7 @@ from sandbox.clock import Clock, ClockState, parse_instant
 from sandbox.config import SandboxConfig
 from sandbox.errors import ApiError
 from sandbox.faults import FaultRule
+from sandbox.guard import targets_sandbox
 from sandbox.ids import IdGenerator
 from sandbox.lifecycle import Engine, load_machines
 from sandbox.providers import load_providers
@@ -243,6 +244,12 @@ class Runtime:
         if provider not in self.providers or self.providers[provider].webhooks is None:
             raise KeyError(f"{provider} sends no webhooks")
         self.tenant(provider, tenant)  # raises KeyError for an unknown tenant
+        if url and targets_sandbox(self.config, url):
+            raise ValueError(
+                f"{url[:100]!r} points at this sandbox outside its test inbox: deliveries "
+                "there would drive the sandbox itself. Use /_sandbox/inbox/{name} or your "
+                "own receiver."
+            )
         self.store.set_endpoint(provider, tenant, url, secret)
 
     def webhook_client(self) -> httpx.AsyncClient:

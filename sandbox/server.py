@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import tempfile
 import threading
 from dataclasses import asdict, replace
@@ -15,6 +16,7 @@ import uvicorn
 
 from sandbox.app import CONFIG_VARIABLE, build_app
 from sandbox.config import SandboxConfig
+from sandbox.guard import token_headers, with_control_token
 from sandbox.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -26,7 +28,7 @@ if TYPE_CHECKING:
 class BackgroundServer:
     """Any ASGI app served by uvicorn on a loopback port, in a background thread."""
 
-    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0, **options: Any) -> None:
         self._server = uvicorn.Server(
             uvicorn.Config(
                 app,
@@ -35,6 +37,7 @@ class BackgroundServer:
                 log_level="error",
                 lifespan="on",
                 access_log=False,
+                **options,
             )
         )
         self._thread = threading.Thread(target=self._server.run, name="paysandbox", daemon=True)
@@ -48,8 +51,9 @@ class BackgroundServer:
             if not self._thread.is_alive():
                 raise RuntimeError("the server failed to start; see the log above")
             self._thread.join(0.01)
-        port = self._server.servers[0].sockets[0].getsockname()[1]
-        self.url = f"http://{self.host}:{port}"
+        self.port = self._server.servers[0].sockets[0].getsockname()[1]
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        self.url = f"http://{host}:{self.port}"
         return self
 
     def stop(self) -> None:
@@ -74,7 +78,7 @@ class Sandbox:
     def __init__(self, config: SandboxConfig | None = None, **options: Any) -> None:
         base = config or SandboxConfig()
         # A free port unless one is asked for, so parallel test runs never collide.
-        self.config = replace(base, **{"port": 0, **options})
+        self.config = with_control_token(replace(base, **{"port": 0, **options}))
         self.runtime: Runtime | None = None
         self._server: BackgroundServer | None = None
         self.url = ""
@@ -83,8 +87,10 @@ class Sandbox:
         """Builds the runtime and app and waits until the server accepts connections."""
         self.runtime = Runtime(self.config)
         self._server = BackgroundServer(
-            build_app(self.runtime), self.config.host, self.config.port
+            build_app(self.runtime), self.config.host, self.config.port, **server_limits(self.config)
         ).start()
+        # The port chosen by the system is the one the sandbox must recognise as itself.
+        self.config.port = self.runtime.config.port = self._server.port
         self.url = self._server.url
         return self
 
@@ -108,11 +114,17 @@ class Sandbox:
         """Base URL a client of `provider` should use."""
         return f"{self.url}/{provider}"
 
+    @property
+    def token(self) -> str | None:
+        """The control token clients must send (None when none is required)."""
+        return self.config.control_token
+
     def client(self, **kwargs: Any) -> "httpx.Client":
-        """An httpx client with this sandbox as base URL."""
+        """An httpx client with this sandbox as base URL (sending the control token)."""
         import httpx  # a Connexion dependency; imported here to keep start-up light
 
-        return httpx.Client(base_url=self.url, **kwargs)
+        headers = {**token_headers(self.token), **kwargs.pop("headers", {})}
+        return httpx.Client(base_url=self.url, headers=headers, **kwargs)
 
     def reset(self) -> None:
         """Back to the seeded start state."""
@@ -139,9 +151,19 @@ class Sandbox:
         return self.runtime.advance(seconds)
 
 
+def server_limits(config: SandboxConfig) -> dict[str, Any]:
+    """uvicorn options that stop absurd request heads before they are buffered whole; heads
+    between the configured limit and this one get the sandbox's own 431."""
+    return {"h11_max_incomplete_event_size": max(4 * config.max_header_bytes, 256 * 1024)}
+
+
 def serve(config: SandboxConfig) -> None:
     """Runs the sandbox in the foreground until interrupted; with several workers, each is
     a process serving the same SQLite file (WAL), which holds all shared state."""
+    config = with_control_token(config)
+    if config.page_secret is None:
+        # Workers must agree on the key of the hosted pages' form tokens.
+        config = replace(config, page_secret=secrets.token_hex(16))
     if config.workers <= 1:
         runtime = Runtime(config)
         try:
@@ -151,6 +173,7 @@ def serve(config: SandboxConfig) -> None:
                 port=config.port,
                 log_level="info",
                 access_log=False,
+                **server_limits(config),
             )
         finally:
             runtime.close()
@@ -174,6 +197,7 @@ def serve(config: SandboxConfig) -> None:
             port=config.port,
             log_level="info",
             access_log=False,
+            **server_limits(config),
         )
     finally:
         if scratch is not None:

@@ -215,6 +215,7 @@ class Store(Protocol):
     def delivery(self, delivery_id: str) -> Delivery | None: ...
     def attempts(self, delivery_id: str) -> list[DeliveryAttempt]: ...
     def redeliver(self, delivery_id: str, now: int) -> Delivery | None: ...
+    def trim_deliveries(self, keep: int) -> int: ...
     def set_endpoint(
         self, provider: str, tenant: str, url: str | None, secret: str | None
     ) -> None: ...
@@ -222,7 +223,15 @@ class Store(Protocol):
     def endpoints(self) -> list[tuple[str, str, str | None, str | None]]: ...
     def delete_endpoint(self, provider: str, tenant: str) -> bool: ...
     def inbox_record(
-        self, name: str, at: int, headers: dict[str, str], body: str, status: int
+        self,
+        name: str,
+        at: int,
+        headers: dict[str, str],
+        body: str,
+        status: int,
+        *,
+        max_entries: int = 1000,
+        max_bytes: int = 8 * 1024 * 1024,
     ) -> None: ...
     def inbox(self, name: str, limit: int = 100) -> list[dict[str, Any]]: ...
     def wipe(self) -> None: ...
@@ -303,6 +312,7 @@ CREATE TABLE IF NOT EXISTS inbox (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, at INTEGER NOT NULL,
     status INTEGER NOT NULL, headers TEXT NOT NULL, body TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS inbox_by_name ON inbox (name, seq);
 CREATE TABLE IF NOT EXISTS journal (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, provider TEXT NOT NULL,
     method TEXT NOT NULL, path TEXT NOT NULL, query TEXT NOT NULL, status INTEGER NOT NULL,
@@ -401,6 +411,8 @@ class SQLiteStore:
                 # NORMAL in WAL mode: a committed transaction survives a process crash;
                 # only an OS crash or power loss may drop the last commits.
                 self._conn.execute("PRAGMA synchronous=NORMAL")
+            # Pages freed by trimming and reset can be handed back (a new database only).
+            self._conn.execute("PRAGMA auto_vacuum=INCREMENTAL")
             self._conn.executescript(_SCHEMA)
         self._journal_buffer: list[tuple] = []
         self._journal_keep = 1000
@@ -977,6 +989,27 @@ class SQLiteStore:
         )
         return self.delivery(delivery_id) if cursor.rowcount == 1 else None
 
+    def trim_deliveries(self, keep: int) -> int:
+        """Forgets finished deliveries (and their attempts) older than the newest `keep`;
+        pending ones are work still to do and stay. Returns how many were dropped."""
+        with self.transaction():
+            row = self._execute("SELECT MAX(seq) FROM deliveries").fetchone()
+            if row[0] is None or row[0] <= keep:
+                return 0
+            old = [
+                r[0]
+                for r in self._execute(
+                    "SELECT id FROM deliveries WHERE seq<=? AND status IN ('delivered','failed')",
+                    (row[0] - keep,),
+                ).fetchall()
+            ]
+            for start in range(0, len(old), 500):
+                chunk = old[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                self._execute(f"DELETE FROM delivery_attempts WHERE delivery_id IN ({marks})", chunk)
+                self._execute(f"DELETE FROM deliveries WHERE id IN ({marks})", chunk)
+        return len(old)
+
     # -- webhook endpoints and the test inbox -----------------------------------------
 
     def set_endpoint(self, provider: str, tenant: str, url: str | None, secret: str | None) -> None:
@@ -1026,13 +1059,40 @@ class SQLiteStore:
             )
 
     def inbox_record(
-        self, name: str, at: int, headers: dict[str, str], body: str, status: int
+        self,
+        name: str,
+        at: int,
+        headers: dict[str, str],
+        body: str,
+        status: int,
+        *,
+        max_entries: int = 1000,
+        max_bytes: int = 8 * 1024 * 1024,
     ) -> None:
-        """Keeps a webhook received by the sandbox's own test receiver."""
-        self._execute(
-            "INSERT INTO inbox (name, at, status, headers, body) VALUES (?,?,?,?,?)",
-            (name, at, status, _dumps(headers), body),
-        )
+        """Keeps a webhook received by the sandbox's own test receiver; an inbox holds at
+        most `max_entries` entries and `max_bytes` of them (the newest always stays), all
+        inboxes together four times that; the oldest are dropped first."""
+        with self.transaction():
+            self._execute(
+                "INSERT INTO inbox (name, at, status, headers, body) VALUES (?,?,?,?,?)",
+                (name, at, status, _dumps(headers), body),
+            )
+            self._execute(
+                "DELETE FROM inbox WHERE seq IN (SELECT seq FROM ("
+                "  SELECT seq, ROW_NUMBER() OVER newest AS n,"
+                "    SUM(length(CAST(body AS BLOB)) + length(headers)) OVER newest AS total"
+                "  FROM inbox WHERE name=? WINDOW newest AS (ORDER BY seq DESC)"
+                ") WHERE n > ? OR (n > 1 AND total > ?))",
+                (name, max_entries, max_bytes),
+            )
+            # Many inboxes together hold at most four inboxes' worth.
+            self._execute(
+                "DELETE FROM inbox WHERE seq IN (SELECT seq FROM ("
+                "  SELECT seq, SUM(length(CAST(body AS BLOB)) + length(headers))"
+                "    OVER (ORDER BY seq DESC) AS total FROM inbox"
+                ") WHERE total > ?)",
+                (4 * max_bytes,),
+            )
 
     def inbox(self, name: str, limit: int = 100) -> list[dict[str, Any]]:
         """What the test receiver `name` got, oldest first."""
@@ -1064,6 +1124,8 @@ class SQLiteStore:
             ):
                 self._execute(f"DELETE FROM {table}")
             self._next_due_cache = _UNKNOWN
+        # Hand the freed pages back: an in-memory database would otherwise keep its peak.
+        self._execute("PRAGMA incremental_vacuum").fetchall()  # a page per step
 
     def close(self) -> None:
         """Closes the connection (after writing buffered journal entries)."""

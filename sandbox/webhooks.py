@@ -22,6 +22,7 @@ import httpx
 
 from sandbox.clock import wall_ms
 from sandbox.faults import Trigger
+from sandbox.guard import WEBHOOK_AGENT, targets_sandbox
 from sandbox.matching import matches
 from sandbox.store import Delivery, DeliveryAttempt, Event, Record
 
@@ -35,7 +36,7 @@ MAX_BACKOFF_MS = 3_600_000
 ATTEMPT_TIMEOUT_S = 5.0
 LEASE_MS = 30_000
 PARALLEL = 8
-USER_AGENT = "paysandbox-webhooks/0.1"
+USER_AGENT = f"{WEBHOOK_AGENT}0.1"
 
 
 def backoff_ms(attempt: int) -> int:
@@ -174,16 +175,23 @@ def _tampered(body: Mapping[str, Any]) -> dict[str, Any]:
 
 
 async def deliver_due(rt: "Runtime", client: httpx.AsyncClient) -> list[Delivery]:
-    """Attempts every delivery that is due; returns them as they stand afterwards."""
+    """Attempts the deliveries that are due, at most `deliver_batch` of them (deliveries
+    that cause deliveries must not keep one call busy for ever); returns them as they stand
+    afterwards. Finished deliveries beyond `webhook_history` are forgotten."""
     done: list[Delivery] = []
+    budget = rt.config.deliver_batch
     while True:
+        if len(done) >= budget:
+            break
         due = [
             d
-            for d in rt.store.due_deliveries(rt.clock.now_ms(), wall_ms())
+            for d in rt.store.due_deliveries(
+                rt.clock.now_ms(), wall_ms(), limit=min(50, budget - len(done))
+            )
             if rt.store.claim_delivery(d, wall_ms(), LEASE_MS)
         ]
         if not due:
-            return done
+            break
         limit = asyncio.Semaphore(PARALLEL)
 
         async def attempt(delivery: Delivery) -> None:
@@ -192,6 +200,12 @@ async def deliver_due(rt: "Runtime", client: httpx.AsyncClient) -> list[Delivery
 
         await asyncio.gather(*(attempt(d) for d in due))
         done += [rt.store.delivery(d.id) or d for d in due]
+    rt.store.trim_deliveries(rt.config.webhook_history)
+    return done
+
+
+class _Refused(Exception):
+    """A delivery the sandbox will not send."""
 
 
 async def _attempt(rt: "Runtime", client: httpx.AsyncClient, delivery: Delivery) -> None:
@@ -199,6 +213,10 @@ async def _attempt(rt: "Runtime", client: httpx.AsyncClient, delivery: Delivery)
     started = time.perf_counter()
     status_code, error = None, None
     try:
+        if targets_sandbox(rt.config, delivery.url):
+            # A per-payment callback URL can aim anywhere; the sandbox's own control API
+            # would turn each delivery into more work for ever.
+            raise _Refused("refused: the URL points at this sandbox outside its test inbox")
         response = await client.post(
             delivery.url,
             content=delivery.body.encode(),
@@ -208,6 +226,8 @@ async def _attempt(rt: "Runtime", client: httpx.AsyncClient, delivery: Delivery)
         status_code = response.status_code
         if not 200 <= status_code < 300:
             error = f"HTTP {status_code}"
+    except _Refused as exc:
+        error = str(exc)
     except httpx.HTTPError as exc:
         error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     now = rt.clock.now_ms()

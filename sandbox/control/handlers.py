@@ -313,6 +313,8 @@ async def set_webhook_endpoint(provider: str, tenant: str, body: dict[str, Any])
         raise ApiError(
             404, NOT_FOUND, f"No {provider} tenant {tenant!r} that receives webhooks."
         ) from None
+    except ValueError as exc:  # an endpoint aimed at the sandbox's own control API
+        raise ApiError(400, "validation_error", str(exc), field="url") from None
     return _endpoint_view(rt, provider, tenant)
 
 
@@ -345,7 +347,15 @@ async def receive_in_inbox(name: str) -> tuple[dict[str, Any], int]:
     raw = request.scope.get(RAW_BODY, b"")  # the exact bytes, kept by the outer layer
     status = _inbox_status(rt, name)
     headers = {k.lower(): v for k, v in request.headers.items()}
-    rt.store.inbox_record(name, rt.clock.now_ms(), headers, raw.decode("utf-8", "replace"), status)
+    rt.store.inbox_record(
+        name,
+        rt.clock.now_ms(),
+        headers,
+        raw.decode("utf-8", "replace"),
+        status,
+        max_entries=rt.config.inbox_max_entries,
+        max_bytes=rt.config.inbox_max_bytes,
+    )
     return {"received": 200 <= status < 300}, status
 
 

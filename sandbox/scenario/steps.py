@@ -4,6 +4,7 @@ expectations on status, JSON fields and headers, and values saved for later step
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from xml.etree import ElementTree
 
 import httpx
 
-from sandbox.config import SandboxConfig
+from sandbox.config import TOKEN_HEADER, TOKEN_VARIABLE, SandboxConfig
 from sandbox.lifecycle import parse_duration
 from sandbox.matching import MISSING, holds, lookup
 from sandbox.scenario.model import CONTROL, Scenario
@@ -357,7 +358,9 @@ def run_scenario(
 ) -> ScenarioRun:
     """Runs a scenario's steps: in a fresh in-process sandbox, or against `base_url`."""
     if base_url is not None:
-        with httpx.Client(timeout=60) as client:
+        # A sandbox reachable from other machines wants its control token on control calls.
+        token = os.environ.get(TOKEN_VARIABLE)
+        with httpx.Client(timeout=60, headers={TOKEN_HEADER: token} if token else {}) as client:
             if reset:
                 client.post(f"{base_url.rstrip('/')}/_sandbox/reset")
             return StepRunner(base_url, scenario, client).run()

@@ -23,11 +23,13 @@ def verify_key_pair(token: str) -> dict[str, Any]:
     if not colon or not access_key or not secret_key:
         raise errors.unauthorized("The bearer token must be ACCESS_KEY:SECRET_KEY.")
     for tenant in current().tenants[NAME]:
-        if _same(tenant.credentials["access_key"], access_key):
-            if _same(tenant.credentials["secret_key"], secret_key):
-                return {"sub": tenant.id, "tenant": tenant.id}
-            raise errors.unauthorized("The secret key does not match the access key.")
-    raise errors.unauthorized("Unknown access key.")
+        # Both halves are compared for every tenant, and one message covers an unknown key
+        # and a wrong secret alike, so an answer does not reveal which access keys exist.
+        key_matches = _same(tenant.credentials["access_key"], access_key)
+        secret_matches = _same(tenant.credentials["secret_key"], secret_key)
+        if key_matches and secret_matches:
+            return {"sub": tenant.id, "tenant": tenant.id}
+    raise errors.unauthorized("The API credentials are invalid.")
 
 
 def authenticate(_scheme: Mapping[str, Any]) -> Callable[[str], dict[str, Any]]:

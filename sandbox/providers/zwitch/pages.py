@@ -7,7 +7,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 
 from sandbox.lifecycle import IllegalTransition
 from sandbox.money import as_string
-from sandbox.pages import runtime
+from sandbox.pages import base_url, runtime
 from sandbox.providers.zwitch.models import COLLECT, NAME, TOKEN, account_page, qr_data_uri
 from sandbox.store import Record
 
@@ -48,7 +48,7 @@ def blueprint() -> Blueprint:
                 return redirect(url_for(".pay", payment_id=payment_id))
         rt = runtime()
         tenant = rt.tenant(NAME, record.tenant)
-        qr = qr_data_uri(account_page(rt.public_url(request.host_url), record.data["account_id"]))
+        qr = qr_data_uri(account_page(base_url(), record.data["account_id"]))
         return render_template(
             "zwitch/pay.html",
             payment=record,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 ACCOUNT = "acc_1234567890"
@@ -47,3 +48,11 @@ def snapshot(sb) -> list[tuple]:
             page = store.query("zwitch", tenant.id, kind, limit=10_000)
             rows += [(r.id, r.state, r.version) for r in page.records]
     return sorted(rows)
+
+
+def press(browser, page: str, action: str, **options: Any):
+    """Loads a hosted page and presses one of its buttons, as a browser would (with the
+    page's form token)."""
+    found = re.search(r'name="csrf_token" value="([0-9a-f]+)"', browser.get(page).text)
+    token = found.group(1) if found else ""
+    return browser.post(page, data={"action": action, "csrf_token": token}, **options)

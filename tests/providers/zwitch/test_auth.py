@@ -15,19 +15,15 @@ OPERATIONS = [
     ("GET", "/v1/payments/token/pt_676932b984f1203/status", None),
 ]
 
+INVALID = "The API credentials are invalid."
 BAD_CREDENTIALS = {
     "missing": ({}, "No authorization token provided"),
     "basic scheme": ({"Authorization": "Basic YWs6c2s="}, "No authorization token provided"),
     "no colon": ({"Authorization": "Bearer ak_test_sandbox"}, "must be ACCESS_KEY:SECRET_KEY"),
-    "unknown key": ({"Authorization": "Bearer ak_nope:sk_nope"}, "Unknown access key"),
-    "wrong secret": (
-        {"Authorization": "Bearer ak_test_sandbox:sk_test_other"},
-        "secret key does not match",
-    ),
-    "other tenant's secret": (
-        {"Authorization": "Bearer ak_test_other:sk_test_sandbox"},
-        "secret key does not match",
-    ),
+    # One message for an unknown key and a wrong secret: no answer tells which keys exist.
+    "unknown key": ({"Authorization": "Bearer ak_nope:sk_nope"}, INVALID),
+    "wrong secret": ({"Authorization": "Bearer ak_test_sandbox:sk_test_other"}, INVALID),
+    "other tenant's secret": ({"Authorization": "Bearer ak_test_other:sk_test_sandbox"}, INVALID),
     "empty bearer": ({"Authorization": "Bearer"}, "Invalid authorization header"),
 }
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tests.providers.zwitch.helpers import collect
+import re
+
+from tests.providers.zwitch.helpers import collect, press
 
 
 def test_the_payment_link_page_shows_and_completes_the_payment(sb, zwitch, control):
@@ -12,7 +14,7 @@ def test_the_payment_link_page_shows_and_completes_the_payment(sb, zwitch, contr
     with sb.client() as browser:
         page = browser.get(link)
         assert page.status_code == 200 and "₹100.50" in page.text and "pending" in page.text
-        paid = browser.post(link, data={"action": "pay"}, follow_redirects=True)
+        paid = press(browser, link, "pay", follow_redirects=True)
         assert paid.status_code == 200 and "completed" in paid.text
     details = zwitch.get(f"/v1/payments/{payment['id']}").json()
     assert details["status"] == "completed" and details["completed_at"] == "2024-01-15T10:00:00Z"
@@ -22,8 +24,10 @@ def test_declining_fails_the_payment_and_a_second_click_explains_why_not(sb, zwi
     payment = collect(zwitch)
     link = payment["upi_details"]["payment_link"]
     with sb.client() as browser:
-        browser.post(link, data={"action": "decline"})
-        again = browser.post(link, data={"action": "pay"})
+        # Both buttons pressed on the page as first loaded (its form token stays valid).
+        token = re.search(r'name="csrf_token" value="(\w+)"', browser.get(link).text).group(1)
+        browser.post(link, data={"action": "decline", "csrf_token": token})
+        again = browser.post(link, data={"action": "pay", "csrf_token": token})
     assert "cannot complete" in again.text
     assert zwitch.get(f"/v1/payments/{payment['id']}").json()["status"] == "failed"
 
@@ -45,3 +49,4 @@ def test_the_qr_code_opens_the_accounts_open_requests(sb, zwitch):
         page = browser.get("/zwitch/hosted/account/acc_1234567890")
         assert page.status_code == 200 and f"../pay/{payment['id']}" in page.text
         assert browser.get("/zwitch/hosted/account/acc_2000000099").status_code == 404
+

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.providers.zwitch.helpers import DOC_TOKEN_BODY
+from tests.providers.zwitch.helpers import DOC_TOKEN_BODY, press
 
 PATHS = ["/v1/pg/payment_token", "/v1/pg/sandbox/payment_token"]
 
@@ -108,7 +108,7 @@ def test_the_hosted_checkout_pays_a_token(sb, zwitch):
     page = f"{sb.url}/zwitch/hosted/layer/{token['id']}"
     with sb.client() as browser:
         assert "₹10.00" in browser.get(page).text
-        result = browser.post(page, data={"action": "pay"})
+        result = press(browser, page, "pay")
         assert result.status_code == 200 and "paysandboxLayer" in result.text
     status = zwitch.get(f"/v1/payments/token/{token['id']}/status").json()
     assert status["status"] == "captured"

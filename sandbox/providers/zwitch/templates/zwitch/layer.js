@@ -1,7 +1,7 @@
 /* paysandbox stand-in for Zwitch's Layer.js: Layer.checkout({token}, onResult, onError)
    opens the sandbox checkout for the token and reports the attempt's result. */
 (function () {
-  var base = {{ request.url_root|tojson }} + "zwitch/hosted/layer/";
+  var base = {{ (base_url() + "/zwitch/hosted/layer/")|tojson }};
   window.Layer = {
     checkout: function (options, onResult, onError) {
       if (!options || !options.token) { if (onError) onError({message: "token is required"}); return; }

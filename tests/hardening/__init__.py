@@ -1,0 +1,1 @@
+"""Tests of issue 10: the sandbox is safe to leave running."""
