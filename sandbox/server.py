@@ -20,6 +20,7 @@ from sandbox.runtime import Runtime
 if TYPE_CHECKING:
     import httpx
 
+    from sandbox.journal import SandboxASGI
     from sandbox.scenario.model import Scenario
 
 
@@ -76,15 +77,15 @@ class Sandbox:
         # A free port unless one is asked for, so parallel test runs never collide.
         self.config = replace(base, **{"port": 0, **options})
         self.runtime: Runtime | None = None
+        self.app: SandboxASGI | None = None  # tests read `app.fast.served`
         self._server: BackgroundServer | None = None
         self.url = ""
 
     def start(self) -> "Sandbox":
         """Builds the runtime and app and waits until the server accepts connections."""
         self.runtime = Runtime(self.config)
-        self._server = BackgroundServer(
-            build_app(self.runtime), self.config.host, self.config.port
-        ).start()
+        self.app = build_app(self.runtime)
+        self._server = BackgroundServer(self.app, self.config.host, self.config.port).start()
         self.url = self._server.url
         return self
 
