@@ -29,9 +29,24 @@ def content_type(headers: list[tuple[bytes, bytes]] | Mapping[str, str]) -> str 
 
 def split(content: str | None) -> tuple[str | None, str]:
     """(media type, charset) of a Content-Type value, parsed exactly as Connexion does (so
-    both request paths read a header alike): no media type when absent, utf-8 by default."""
+    both request paths read a header alike, quirks included: a charset counts only right
+    after the `;`): no media type when absent, utf-8 by default."""
     mime, charset = split_content_type(content)
     return mime, charset or "utf-8"
+
+
+def media_type(content: str | None) -> tuple[str | None, str]:
+    """(media type lower-cased, charset) of a Content-Type value, read leniently (spaces
+    and quotes allowed): for the layers that only read a body, not validate it."""
+    if not content:
+        return None, "utf-8"
+    mime, *parameters = content.split(";")
+    charset = "utf-8"
+    for parameter in parameters:
+        key, _, value = parameter.strip().partition("=")
+        if key.lower() == "charset" and value:
+            charset = value.strip().strip('"')
+    return mime.strip().lower() or None, charset
 
 
 def is_json(mime: str | None) -> bool:
@@ -144,7 +159,7 @@ def decode(raw: bytes, content: str | None, default: str = JSON) -> Any:
     """A body by its Content-Type (`default` when absent): JSON or `+json` → the JSON value,
     form fields → a mapping (repeated names → lists), empty → None. Raises RequestInvalid
     for a malformed body and UnsupportedBody for other media types."""
-    mime, charset = split(content)
+    mime, charset = media_type(content)
     mime = mime or default
     if not raw:
         return None
@@ -167,7 +182,7 @@ def decode_or_none(raw: bytes, content: str | None, default: str = JSON) -> Any:
 def encode(value: Any, content: str) -> bytes:
     """A value as a body of media type `content` (compact JSON, or form fields with a list
     sent as a repeated name)."""
-    mime, charset = split(content)
+    mime, charset = media_type(content)
     if is_form(mime):
         return urlencode(value, doseq=True).encode(charset)
     if is_json(mime):
@@ -178,7 +193,7 @@ def encode(value: Any, content: str) -> bytes:
 def text(raw: bytes, content: str | None) -> str:
     """A body as text in the charset its Content-Type names (utf-8 by default; bytes that do
     not decode are replaced, as this is for people reading a record)."""
-    _, charset = split(content)
+    _, charset = media_type(content)
     try:
         return raw.decode(charset, "replace")
     except LookupError:

@@ -279,9 +279,7 @@ def compile_operations(
             uri_parser = None
             if any(media_type == bodies.FORM for media_type in consumes):
                 # As Connexion: form fields are resolved with the first documented body.
-                uri_parser = OpenAPIURIParser(
-                    raw_parameters, request_body["content"][consumes[0]]
-                )
+                uri_parser = OpenAPIURIParser(raw_parameters, request_body["content"][consumes[0]])
             handler = getattr(provider.handlers, operation["operationId"])
             pattern = re.compile(
                 "^" + re.sub(r"\\\{([^}/]+)\\\}", r"(?P<\1>[^/]+)", re.escape(template)) + "$"

@@ -114,9 +114,7 @@ class StrictJSONBodyValidator(JSONRequestBodyValidator):
             raise RequestInvalid(problems)
 
 
-def form_body(
-    uri_parser: OpenAPIURIParser, raw: bytes
-) -> tuple[dict[str, t.Any], list[Problem]]:
+def form_body(uri_parser: OpenAPIURIParser, raw: bytes) -> tuple[dict[str, t.Any], list[Problem]]:
     """Form fields resolved and typed per the body schema exactly as Connexion's URI parser
     does (a repeated field joined, arrays split, numbers and booleans coerced), with a
     problem for every field that does not convert."""
