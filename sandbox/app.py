@@ -34,7 +34,7 @@ from sandbox.lifecycle import LifecycleError
 from sandbox.resources import spec_path
 from sandbox.runtime import Runtime
 from sandbox.security import security_map
-from sandbox.validation import VALIDATORS
+from sandbox.validation import VALIDATORS, ContentTypes
 
 log = logging.getLogger("paysandbox")
 # Connexion warns on every call to an operation that accepts several content types.
@@ -62,15 +62,17 @@ _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
 class SpecIndex:
-    """What the error handler and the fault middleware need to know about the specs:
-    the methods documented for a path, and each operation's path template."""
+    """What the error handler and the middleware need to know about the specs: the methods
+    documented for a path, each operation's path template and first request media type."""
 
     def __init__(self, specs: dict[str, Path]) -> None:
         self._methods: list[tuple[re.Pattern[str], list[str]]] = []
         self.templates: dict[str, dict[str, str]] = {}  # mount name → operationId → template
+        self.media_types: dict[str, dict[str, str]] = {}  # mount name → operationId → type
         for mount, path in specs.items():
             spec = yaml.safe_load(path.read_text())
             templates = self.templates.setdefault(mount.lstrip("/"), {})
+            media_types = self.media_types.setdefault(mount.lstrip("/"), {})
             for template, item in spec.get("paths", {}).items():
                 pattern = re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(mount + template))
                 methods = [m.upper() for m in _METHODS if m in item]
@@ -79,7 +81,11 @@ class SpecIndex:
                 self._methods.append((re.compile(pattern + "$"), methods))
                 for method in _METHODS:
                     if method in item:
-                        templates[item[method]["operationId"]] = template
+                        operation = item[method]
+                        templates[operation["operationId"]] = template
+                        content = _request_content(spec, operation)
+                        if content:
+                            media_types[operation["operationId"]] = next(iter(content))
 
     def documented_methods(self, path: str) -> list[str]:
         """Methods the spec documents for a concrete request path (for `Allow`)."""
@@ -87,6 +93,18 @@ class SpecIndex:
             if pattern.match(path):
                 return methods
         return []
+
+    def is_operation(self, path: str) -> bool:
+        """Whether a concrete request path is one the specs document."""
+        return any(pattern.match(path) for pattern, _ in self._methods)
+
+
+def _request_content(spec: dict, operation: dict) -> dict[str, Any]:
+    body = operation.get("requestBody") or {}
+    ref = body.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/components/requestBodies/"):
+        body = spec.get("components", {}).get("requestBodies", {}).get(ref.rsplit("/", 1)[1], {})
+    return body.get("content") or {}
 
 
 def _checked_by_guard(*_credentials: Any, **_options: Any) -> dict[str, str]:
@@ -129,9 +147,10 @@ def build_app(runtime: Runtime) -> SandboxASGI:
         validate_responses=runtime.config.validate_responses,
         validator_map=VALIDATORS,
     )
+    specs = {name: provider.spec or spec_path(name) for name, provider in runtime.providers.items()}
     for name, provider in runtime.providers.items():
         api.add_api(
-            spec_path(name),
+            specs[name],
             base_path=f"/{name}",
             name=name,
             resolver=handler_resolver(provider.handlers),
@@ -146,11 +165,14 @@ def build_app(runtime: Runtime) -> SandboxASGI:
         # the spec declares it so Swagger UI can send it.
         security_map=security_map(lambda _scheme: _checked_by_guard),
     )
-    mounts = {f"/{name}": spec_path(name) for name in runtime.providers}
+    mounts = {f"/{name}": specs[name] for name in runtime.providers}
     mounts[CONTROL_PREFIX] = spec_path("sandbox")
     index = SpecIndex(mounts)
     api.add_middleware(
         FaultMiddleware, position=MiddlewarePosition.BEFORE_VALIDATION, templates=index.templates
+    )
+    api.add_middleware(
+        ContentTypes, position=MiddlewarePosition.BEFORE_VALIDATION, media_types=index.media_types
     )
     handle = make_error_handler(runtime.providers, index.documented_methods)
     for exc in (ApiError, LifecycleError, ProblemException, HTTPException, Exception):
@@ -162,11 +184,11 @@ def build_app(runtime: Runtime) -> SandboxASGI:
             op
             for name, provider in runtime.providers.items()
             for op in compile_operations(
-                provider, Specification.load(spec_path(name)), runtime.config.validate_responses
+                provider, Specification.load(specs[name]), runtime.config.validate_responses
             )
         ]
         fast = FastPath(operations, index.templates, runtime.config.validate_responses)
-    return SandboxASGI(runtime, api, html, fast)
+    return SandboxASGI(runtime, api, html, fast, is_operation=index.is_operation)
 
 
 CONFIG_VARIABLE = "PAYSANDBOX_CONFIG"

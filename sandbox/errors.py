@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 import logging
 import re
-from typing import TYPE_CHECKING, Any, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-from connexion.exceptions import ProblemException
+from connexion.exceptions import BadRequestProblem, ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
 
@@ -40,11 +41,6 @@ _CODE_BY_STATUS = {
     415: UNSUPPORTED_MEDIA_TYPE,
     429: RATE_LIMITED,
 }
-# Connexion's wording for some problems, rephrased to say how to fix the request.
-_REPHRASED = {
-    "RequestBody is required": "A JSON request body is required.",
-    "Request body must not be empty": "A JSON request body is required.",
-}
 # Connexion ends a validation detail with " - 'field.path'".
 _FIELD_SUFFIX = re.compile(r" - '([^']*)'$")
 # Messages echo bad values; a 20 MB value must not come back whole.
@@ -62,9 +58,43 @@ def clip(message: str) -> str:
     return message if len(message) <= MESSAGE_LIMIT else message[: MESSAGE_LIMIT - 1] + "…"
 
 
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a request, classified from the validator's structured error
+    (never from its wording), so a provider can map each to its own codes or bits.
+
+    `rule` is the JSON-Schema keyword that failed (`required`, `type`, `format`, `enum`,
+    `maxLength`, `minimum`, `pattern`, `additionalProperties`, ...), or `malformed` for a
+    body that does not parse. `field` is the dotted path of the field concerned (for
+    `required`, the missing one; None for the body as a whole). `path` is where the
+    validator reported it (for `required`, the object lacking the field), which the
+    single-message rendering names."""
+
+    location: str  # body, query, path, header, cookie
+    field: str | None
+    rule: str
+    message: str  # the validator's message for this problem, without the field
+    path: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The problem as one line: `path: message` (how every error message reads)."""
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+class RequestInvalid(BadRequestProblem):
+    """A 400 carrying every problem the validators found, in the order they report them
+    (raised inside Connexion's validation and by the fast path alike)."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__(detail=self.problems[0].text)
+
+
 class ApiError(Exception):
     """An error answered to the client: status, a stable code, a message that says how to
-    fix the request, and optionally the offending field."""
+    fix the request, and optionally the offending field. A validation error carries every
+    problem of the request in `problems` (message and field describe the first)."""
 
     def __init__(
         self,
@@ -75,6 +105,7 @@ class ApiError(Exception):
         field: str | None = None,
         headers: dict[str, str] | None = None,
         details: dict[str, Any] | None = None,
+        problems: Iterable[Problem] = (),
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -83,6 +114,7 @@ class ApiError(Exception):
         self.field = field
         self.headers = headers or {}
         self.details = details or {}
+        self.problems = tuple(problems)
 
 
 def from_exception(exc: Exception, auth_hint: str = "") -> ApiError:
@@ -95,6 +127,9 @@ def from_exception(exc: Exception, auth_hint: str = "") -> ApiError:
         return ApiError(
             409, CONFLICT, str(exc), details={"allowed": exc.allowed, "state": exc.record.state}
         )
+    if isinstance(exc, RequestInvalid):
+        first = exc.problems[0]
+        return ApiError(400, VALIDATION, first.text, field=first.path, problems=exc.problems)
     if isinstance(exc, (ProblemException, HTTPException)):
         status = getattr(exc, "status", None) or exc.status_code
         detail = str(getattr(exc, "detail", "") or getattr(exc, "title", "") or "")
@@ -107,7 +142,6 @@ def from_exception(exc: Exception, auth_hint: str = "") -> ApiError:
 
 def _from_problem(status: int, detail: str, auth_hint: str) -> ApiError:
     code = _CODE_BY_STATUS.get(status, INTERNAL if status >= 500 else VALIDATION)
-    detail = _REPHRASED.get(detail, detail)
     field = None
     found = _FIELD_SUFFIX.search(detail)
     if found:

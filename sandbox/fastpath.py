@@ -12,36 +12,49 @@ the self-fuzz gate runs against this path.
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import copy
 import inspect
+import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping
 from urllib.parse import parse_qsl
 
 import jsonschema_rs
+from connexion.datastructures import MediaTypeDict
 from connexion.exceptions import (
-    BadRequestProblem,
     NonConformingResponseBody,
     OAuthProblem,
     OAuthResponseProblem,
     UnsupportedMediaTypeProblem,
 )
-from connexion.json_schema import (
-    Draft4RequestValidator,
-    Draft4ResponseValidator,
-    format_error_with_path,
-)
+from connexion.json_schema import Draft4ResponseValidator
 from connexion.jsonifier import Jsonifier
+from connexion.lifecycle import ConnexionRequest
 from connexion.security import NO_VALUE
 from connexion.spec import Specification
+from connexion.uri_parsing import OpenAPIURIParser
+from connexion.utils import is_nullable
 from jsonschema import Draft4Validator, ValidationError
 from starlette.types import Receive, Scope, Send
 
+from sandbox import bodies
 from sandbox.asgi import read_body
-from sandbox.errors import encode_error
+from sandbox.errors import Problem, RequestInvalid, encode_error
 from sandbox.faults import FaultMiddleware
-from sandbox.validation import parameter_error, parameter_validator, parse_json_body
+from sandbox.validation import (
+    PARAMETER_ORDER,
+    body_required,
+    body_validator,
+    form_argument,
+    form_problems,
+    normal_content_type,
+    parameter_problems,
+    schema_problems,
+)
 
 if TYPE_CHECKING:
     from sandbox.providers.base import Provider
@@ -50,6 +63,12 @@ _METHODS = ("get", "put", "post", "delete", "patch")
 _SCALARS = {"string", "integer", "number", "boolean"}
 _NO_DEFAULT = object()
 _JSON = Jsonifier()
+# What Connexion's security handlers say when a check returns None, by scheme.
+_NOT_VALID = {
+    "bearer": "Provided token is not valid",
+    "basic": "Provided authorization is not valid",
+    "apiKey": "Provided apikey is not valid",
+}
 
 
 @dataclass(frozen=True)
@@ -61,8 +80,33 @@ class Parameter:
     required: bool
     kind: str
     default: Any
-    validator: Draft4Validator  # Connexion's rules and wording
+    definition: dict  # the spec's parameter (Connexion's rules and wording come from it)
     check: Any  # jsonschema-rs, clears valid values fast (see _compile_body)
+
+
+@dataclass(frozen=True)
+class Body:
+    """One media type an operation accepts, prepared for validation."""
+
+    media_type: str
+    schema: dict
+    nullable: bool
+    validator: Any  # Connexion's: the authority, and the error messages
+    check: Any  # a compiled (Rust) validator that clears valid JSON bodies fast
+
+
+@dataclass(frozen=True)
+class SchemeCheck:
+    """One security scheme of a requirement, with how its check function is called."""
+
+    name: str
+    kind: str  # bearer, basic or apiKey
+    location: str | None  # apiKey: header or query
+    key: str | None  # apiKey: the header or query parameter name
+    scopes: tuple[str, ...]
+    verify: Callable[..., Any]
+    takes_scopes: bool
+    takes_request: bool
 
 
 @dataclass(frozen=True)
@@ -74,13 +118,15 @@ class Operation:
     method: str
     template: str
     pattern: re.Pattern[str]
-    parameters: tuple[Parameter, ...]
+    parameters: tuple[Parameter, ...]  # in Connexion's checking order
     body_required: bool | None  # None: the operation takes no body
-    body_validator: Any  # Connexion's: the authority, and the error messages
-    body_check: Any  # a compiled (Rust) validator that clears valid bodies fast
-    security: tuple[tuple[tuple[str, dict, list[str], Callable[..., Any]], ...], ...]
+    consumes: tuple[str, ...]  # the media types of the request body, as the spec lists them
+    bodies: Mapping[str, Body]  # media type → its body
+    uri_parser: OpenAPIURIParser | None  # reads form fields as Connexion does
+    security: tuple[tuple[SchemeCheck, ...], ...]
     handler: Callable[..., Awaitable[Any]]
     accepts: frozenset[str]
+    accepted: Any  # MediaTypeDict of what Connexion lets through (its media-range matching)
     responses: Mapping[str, Any] = field(default_factory=dict)  # status → validator
 
 
@@ -100,8 +146,10 @@ def _coerce(raw: str, kind: str) -> Any:
 
 
 def _compile_parameters(raw: list[dict]) -> tuple[Parameter, ...] | None:
+    # A parameter defined at the operation overrides the path item's one of the same name.
+    merged = {(param["name"], param["in"]): param for param in raw}
     compiled = []
-    for param in raw:
+    for param in merged.values():
         schema = param.get("schema", {})
         if param["in"] not in ("path", "query") or schema.get("type", "string") not in _SCALARS:
             return None
@@ -112,30 +160,87 @@ def _compile_parameters(raw: list[dict]) -> tuple[Parameter, ...] | None:
                 required=bool(param.get("required")),
                 kind=schema.get("type", "string"),
                 default=schema.get("default", _NO_DEFAULT),
-                validator=parameter_validator(param),
+                definition=param,
                 check=jsonschema_rs.Draft4Validator(schema, validate_formats=True),
             )
         )
+    compiled.sort(key=lambda p: PARAMETER_ORDER.index(p.location))
     return tuple(compiled)
 
 
-def _compile_body(operation: dict) -> tuple[bool | None, Any, Any] | None:
-    body = operation.get("requestBody")
-    if body is None:
-        return None, None, None
-    content = body.get("content", {})
-    if list(content) != ["application/json"]:
-        return None  # other media types keep Connexion's handling
-    schema = content["application/json"].get("schema", {})
-    validator = Draft4RequestValidator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
-    # jsonschema-rs is stricter, never looser, than Connexion's validator here (it checks
-    # formats fully and knows no `nullable`), so a body it accepts is valid; anything it
-    # refuses goes to Connexion's validator, which decides and words the error.
-    return (
-        bool(body.get("required")),
-        validator,
-        jsonschema_rs.Draft4Validator(schema, validate_formats=True),
-    )
+def _compile_body(operation: dict) -> dict[str, Body] | None:
+    """The bodies an operation accepts ({} for none); None when a media type, a default body
+    or a renamed body argument would need Connexion's own handling."""
+    content = operation.get("requestBody", {}).get("content", {})
+    compiled = {}
+    for media_type, definition in content.items():
+        if media_type != media_type.lower() or not (
+            media_type == bodies.FORM or bodies.is_json(media_type) and "*" not in media_type
+        ):
+            return None
+        schema = definition.get("schema", {})
+        if "default" in schema or "x-body-name" in schema:
+            return None
+        # jsonschema-rs is stricter, never looser, than Connexion's validator here (it checks
+        # formats fully and knows no `nullable`), so a body it accepts is valid; anything it
+        # refuses goes to Connexion's validator, which decides and words the errors.
+        compiled[media_type] = Body(
+            media_type=media_type,
+            schema=schema,
+            nullable=is_nullable(definition),
+            validator=body_validator(schema),
+            check=jsonschema_rs.Draft4Validator(schema, validate_formats=True),
+        )
+    return compiled
+
+
+def _takes(function: Callable[..., Any], keyword: str) -> bool:
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.name == keyword or p.kind is p.VAR_KEYWORD for p in parameters)
+
+
+def _compile_security(
+    provider: "Provider", requirements: list[dict], schemes: Mapping[str, dict]
+) -> tuple[tuple[SchemeCheck, ...], ...] | None:
+    """The security requirements as checks the fast path runs exactly as Connexion's
+    handlers do; None when a scheme is one it does not implement (OAuth 2, OpenID Connect,
+    cookies, custom schemes), so the operation stays with Connexion."""
+    compiled = []
+    for requirement in requirements:
+        checks = []
+        for name, scopes in requirement.items():
+            scheme = schemes[name]
+            kind = scheme.get("type")
+            if kind == "http" and str(scheme.get("scheme", "")).lower() in ("bearer", "basic"):
+                kind, location, key = str(scheme["scheme"]).lower(), None, None
+            elif (
+                kind == "apiKey"
+                and scheme.get("in") in ("header", "query")
+                and not scheme.get("x-authentication-scheme")
+            ):
+                location, key = scheme["in"], scheme["name"]
+            else:
+                return None
+            verify = provider.authenticate(scheme)
+            if verify is None:
+                return None
+            checks.append(
+                SchemeCheck(
+                    name=name,
+                    kind=kind,
+                    location=location,
+                    key=key,
+                    scopes=tuple(scopes),
+                    verify=verify,
+                    takes_scopes=_takes(verify, "required_scopes"),
+                    takes_request=_takes(verify, "request"),
+                )
+            )
+        compiled.append(tuple(checks))
+    return tuple(compiled)
 
 
 def _compile_responses(operation: dict) -> dict[str, Any]:
@@ -152,7 +257,8 @@ def _compile_responses(operation: dict) -> dict[str, Any]:
 def compile_operations(
     provider: "Provider", spec: Specification, validate_responses: bool
 ) -> list[Operation]:
-    """The operations of one provider's spec this path can serve."""
+    """The operations of one provider's spec this path can serve exactly as Connexion would
+    (the rest stay with Connexion)."""
     compiled = []
     schemes = spec.security_schemes
     for template, item in spec["paths"].items():
@@ -160,20 +266,20 @@ def compile_operations(
             if method not in item:
                 continue
             operation = item[method]
-            parameters = _compile_parameters(
-                [*item.get("parameters", []), *operation.get("parameters", [])]
+            raw_parameters = [*item.get("parameters", []), *operation.get("parameters", [])]
+            parameters = _compile_parameters(raw_parameters)
+            accepted = _compile_body(operation)
+            security = _compile_security(
+                provider, operation.get("security", spec.security) or [], schemes
             )
-            body = _compile_body(operation)
-            if parameters is None or body is None:
+            if parameters is None or accepted is None or security is None:
                 continue
-            requirements = operation.get("security", spec.security) or []
-            security = tuple(
-                tuple(
-                    (name, schemes[name], scopes, provider.authenticate(schemes[name]))
-                    for name, scopes in requirement.items()
-                )
-                for requirement in requirements
-            )
+            request_body = operation.get("requestBody")
+            consumes = tuple(accepted)
+            uri_parser = None
+            if any(media_type == bodies.FORM for media_type in consumes):
+                # As Connexion: form fields are resolved with the first documented body.
+                uri_parser = OpenAPIURIParser(raw_parameters, request_body["content"][consumes[0]])
             handler = getattr(provider.handlers, operation["operationId"])
             pattern = re.compile(
                 "^" + re.sub(r"\\\{([^}/]+)\\\}", r"(?P<\1>[^/]+)", re.escape(template)) + "$"
@@ -186,12 +292,16 @@ def compile_operations(
                     template=template,
                     pattern=pattern,
                     parameters=parameters,
-                    body_required=body[0],
-                    body_validator=body[1],
-                    body_check=body[2],
+                    body_required=None
+                    if request_body is None
+                    else bool(request_body.get("required")),
+                    consumes=consumes,
+                    bodies=accepted,
+                    uri_parser=uri_parser,
                     security=security,
                     handler=handler,
                     accepts=frozenset(inspect.signature(handler).parameters),
+                    accepted=MediaTypeDict([(c.lower(), None) for c in consumes]),
                     responses=_compile_responses(operation) if validate_responses else {},
                 )
             )
@@ -205,13 +315,10 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-def _check_scheme(
-    scheme: dict, scopes: list[str], verify: Callable[..., Any], scope: Scope, query: dict[str, str]
-) -> Any:
+async def _check_scheme(check: SchemeCheck, scope: Scope, query: dict[str, str]) -> Any:
     """One scheme the way Connexion's security handlers check it: NO_VALUE when the request
     does not carry it, token info when it verifies, an exception otherwise."""
-    kind = scheme["type"]
-    if kind == "http":
+    if check.kind in ("bearer", "basic"):
         authorization = _header(scope, b"authorization")
         if not authorization:
             return NO_VALUE
@@ -219,52 +326,70 @@ def _check_scheme(
             auth_type, value = authorization.split(maxsplit=1)
         except ValueError:
             raise OAuthProblem(detail="Invalid authorization header") from None
-        if auth_type.lower() != scheme["scheme"].lower():
+        if auth_type.lower() != check.kind:
             return NO_VALUE
-        if auth_type.lower() == "basic":
+        if check.kind == "basic":
             try:
                 username, password = base64.b64decode(value).decode("latin1").split(":", 1)
             except Exception:
                 raise OAuthProblem(detail="Invalid authorization header") from None
-            info = verify(username, password)
+            args: tuple[Any, ...] = (username, password)
         else:
-            info = verify(value)
-    elif kind == "apiKey":
-        where = scheme["in"]
-        value = (
-            query.get(scheme["name"])
-            if where == "query"
-            else _header(scope, scheme["name"].lower().encode())
-            if where == "header"
-            else None
-        )
-        if value is None:
-            return NO_VALUE
-        info = verify(value, required_scopes=scopes)
+            args = (value,)
+        scopes = None  # Connexion hands http schemes no scopes
     else:
-        raise OAuthProblem(detail=f"Unsupported security scheme {kind!r}")
+        assert check.key is not None
+        found = (
+            query.get(check.key)
+            if check.location == "query"
+            else _header(scope, check.key.lower().encode("latin-1"))
+        )
+        if found is None:
+            return NO_VALUE
+        args, scopes = (found,), list(check.scopes)
+    kwargs: dict[str, Any] = {}
+    if check.takes_scopes:
+        kwargs["required_scopes"] = scopes
+    if check.takes_request:
+        kwargs["request"] = ConnexionRequest(scope)
+    info = check.verify(*args, **kwargs)
+    while asyncio.iscoroutine(info):
+        info = await info
     if info is None:
-        raise OAuthResponseProblem(detail="Provided authorization is not valid")
+        raise OAuthResponseProblem(detail=_NOT_VALID[check.kind])
     return info
 
 
-def _authenticate(operation: Operation, scope: Scope, query: dict[str, str]) -> dict[str, Any]:
-    if not operation.security:
+async def _requirement(checks: tuple[SchemeCheck, ...], scope: Scope, query: dict) -> Any:
+    # As Connexion: one scheme's info as is; several are all needed, keyed by scheme name.
+    if not checks:
         return {}
+    if len(checks) == 1:
+        return await _check_scheme(checks[0], scope, query)
+    infos = {}
+    for check in checks:
+        info = await _check_scheme(check, scope, query)
+        if info is NO_VALUE:
+            return NO_VALUE
+        infos[check.name] = info
+    return infos
+
+
+async def _authenticate(
+    operation: Operation, scope: Scope, query: dict[str, str]
+) -> dict[str, Any] | None:
+    """Token info (None for an operation without security), raising as Connexion does."""
+    if not operation.security:
+        return None
     errors: list[Exception] = []
-    for requirement in operation.security:
-        if not requirement:
-            return {}
+    for checks in operation.security:
         try:
-            found = {
-                name: _check_scheme(scheme, scopes, verify, scope, query)
-                for name, scheme, scopes, verify in requirement
-            }
+            info = await _requirement(checks, scope, query)
         except Exception as exc:  # noqa: BLE001 - kept to pick the most specific below
             errors.append(exc)
             continue
-        if all(info is not NO_VALUE for info in found.values()):
-            return next(iter(found.values())) if len(found) == 1 else found
+        if info is not NO_VALUE:
+            return info
     if not errors:
         raise OAuthProblem(detail="No authorization token provided")
     by_status = {getattr(e, "status_code", getattr(e, "status", 600)): e for e in errors}
@@ -272,7 +397,10 @@ def _authenticate(operation: Operation, scope: Scope, query: dict[str, str]) -> 
 
 
 class FastPath:
-    """Serves compiled provider operations; `handle` answers False for anything else."""
+    """Serves compiled provider operations; `handle` answers False for anything else.
+
+    `served` counts the requests it answered by (provider, operationId): how tests prove
+    the fast path, not Connexion, served a request (a counter, so serving pays nothing)."""
 
     def __init__(
         self,
@@ -286,6 +414,8 @@ class FastPath:
             self._routes.setdefault(key, []).append(operation)
         self._faults = FaultMiddleware(self._serve, templates)
         self.validate_responses = validate_responses
+        self.operations = tuple(operations)
+        self.served: Counter[tuple[str, str]] = Counter()
 
     def match(self, method: str, path: str) -> tuple[Operation, dict[str, str]] | None:
         """The compiled operation for a request, with its path parameters."""
@@ -302,27 +432,34 @@ class FastPath:
         if found is None:
             return False
         operation, path_params = found
+        self.served[operation.provider.name, operation.operation_id] += 1
         query = dict(
             parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
         )
         try:
-            token_info = _authenticate(operation, scope, query)
+            token_info = await _authenticate(operation, scope, query)
             extensions = scope.setdefault("extensions", {})
             extensions["connexion_routing"] = {
                 "api_base_path": f"/{operation.provider.name}",
                 "operation_id": operation.operation_id,
             }
-            extensions["connexion_context"] = {"token_info": token_info}
-            scope["paysandbox.fast"] = (operation, path_params, query, token_info)
+            context: dict[str, Any] = {}
+            if token_info is not None:
+                context = {
+                    "user": token_info.get("sub", token_info.get("uid")),
+                    "token_info": token_info,
+                }
+            extensions["connexion_context"] = context
+            scope["paysandbox.fast"] = (operation, path_params, query, context)
             await self._faults(scope, receive, send)
         except Exception as exc:  # noqa: BLE001 - every error becomes the provider's answer
             await self._error(operation.provider, exc, send)
         return True
 
     async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
-        operation, path_params, query, token_info = scope["paysandbox.fast"]
+        operation, path_params, query, context = scope["paysandbox.fast"]
         try:
-            kwargs = self._arguments(operation, path_params, query, token_info)
+            kwargs = self._arguments(operation, path_params, query, context)
             if operation.body_required is not None:
                 body = await self._body(operation, scope, receive)
                 if "body" in operation.accepts:
@@ -337,54 +474,73 @@ class FastPath:
         operation: Operation,
         path_params: dict[str, str],
         query: dict[str, str],
-        token_info: dict[str, Any],
+        context: dict[str, Any],
     ) -> dict[str, Any]:
         kwargs: dict[str, Any] = {}
+        problems: list[Problem] = []
         for param in operation.parameters:
             raw = path_params.get(param.name) if param.location == "path" else query.get(param.name)
             if raw is None:
                 if param.required:
-                    raise BadRequestProblem(
-                        detail=f"Missing {param.location} parameter '{param.name}'"
-                    )
-                if param.default is not _NO_DEFAULT and param.name in operation.accepts:
+                    problems += parameter_problems(param.location, None, param.definition)
+                elif param.default is not _NO_DEFAULT and param.name in operation.accepts:
                     kwargs[param.name] = param.default
                 continue
             value = _coerce(raw, param.kind)
             if not param.check.is_valid(value):
-                error = parameter_error(param.validator, param.name, value)
-                if error:
-                    raise BadRequestProblem(detail=error)
+                found = parameter_problems(param.location, value, param.definition)
+                if found:
+                    problems += found
+                    continue
             if param.name in operation.accepts:
                 kwargs[param.name] = value
-        if "token_info" in operation.accepts:
-            kwargs["token_info"] = token_info
+        if problems:
+            raise RequestInvalid(problems)
+        for key, value in context.items():
+            if key in operation.accepts:
+                kwargs[key] = value
         return kwargs
 
     @staticmethod
     async def _body(operation: Operation, scope: Scope, receive: Receive) -> Any:
-        content_type = _header(scope, b"content-type")
-        mime, _, params = (content_type or "application/json").partition(";")
-        mime = mime.strip().lower()
-        if mime != "application/json" and not mime.endswith("+json"):
+        """The body argument, read, checked and shaped as Connexion's validation and
+        parameter layers do."""
+        sent = _header(scope, b"content-type")
+        settled = normal_content_type(sent, operation.consumes[0] if operation.consumes else None)
+        mime, encoding = bodies.split(settled)
+        if mime is None:
+            mime = "application/octet-stream"
+        if operation.consumes and mime.lower() not in operation.accepted:
             raise UnsupportedMediaTypeProblem(
-                detail=f"Invalid Content-type ({mime}), expected ['application/json']"
+                detail=f"Invalid Content-type ({mime}), expected {list(operation.consumes)}"
             )
-        charset = dict(part.strip().split("=", 1) for part in params.split(";") if "=" in part).get(
-            "charset", "utf-8"
-        )
-        body = parse_json_body(await read_body(receive), charset.strip('"'))
-        if body is None:
-            if operation.body_required:
-                raise BadRequestProblem(detail="RequestBody is required")
-            return None
-        if operation.body_check.is_valid(body):
-            return body
-        try:
-            operation.body_validator.validate(body)
-        except ValidationError as exc:
-            raise BadRequestProblem(detail=f"{exc.message}{format_error_with_path(exc)}") from None
-        return body
+        body = operation.bodies[mime]
+        if not int(_header(scope, b"content-length") or 0) and operation.body_required:
+            raise body_required(mime)
+        raw = await read_body(receive)
+        if mime == bodies.FORM:
+            assert operation.uri_parser is not None
+            fields, problems = form_problems(operation.uri_parser, body.validator, raw)
+            if problems:
+                raise RequestInvalid(problems)
+            return form_argument(body.schema, fields)
+        value = bodies.parse_json(raw, encoding)
+        if value is None and not body.nullable:
+            raise body_required(mime)
+        if value is not None and not body.check.is_valid(value):
+            problems = schema_problems(body.validator, value)
+            if problems:
+                raise RequestInvalid(problems)
+        if encoding.lower() not in ("utf-8", "utf8"):
+            # Connexion's handler layer re-reads the bytes with json.loads (which guesses
+            # the encoding, and gives None when that fails), not with the declared charset.
+            try:
+                value = json.loads(raw)
+            except ValueError:
+                value = None
+        if value is None:
+            return None if body.nullable else copy.deepcopy(body.schema.get("default", {}))
+        return value
 
     async def _respond(self, operation: Operation, result: Any, send: Send) -> None:
         status, headers = 200, {}

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import fnmatch
-import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping
 from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sandbox import ratelimit
+from sandbox import bodies, ratelimit
 from sandbox.asgi import read_body, replay
 from sandbox.context import current
 from sandbox.errors import ApiError, json_response
@@ -88,7 +87,7 @@ class FaultRule:
     path: str | None = None  # a path template of the spec, or a glob of the concrete path
     operation: str | None = None  # an operationId
     tenant: str | None = None
-    body: Mapping[str, Any] | None = None  # a condition on the JSON body
+    body: Mapping[str, Any] | None = None  # a condition on the body (JSON or form fields)
     query: Mapping[str, Any] | None = None  # a condition on the query parameters
     status: int | None = None
     code: str | None = None
@@ -193,7 +192,8 @@ class FaultMiddleware:
                 if body_bytes is None:
                     body_bytes = await read_body(receive)
                     receive = replay(body_bytes)
-                if not matches(rule.body, _json_or_none(body_bytes)):
+                decoded = bodies.decode_or_none(body_bytes, bodies.content_type(scope["headers"]))
+                if not matches(rule.body, decoded):
                     continue
             if await self._apply(rt, rule, provider, scope, receive, send):
                 return
@@ -252,13 +252,6 @@ class FaultMiddleware:
 
 def _query(scope: Scope) -> dict[str, str]:
     return dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
-
-
-def _json_or_none(body: bytes) -> Any:
-    try:
-        return json.loads(body)
-    except ValueError:
-        return None
 
 
 def _truncating(send: Send) -> Send:

@@ -4,10 +4,11 @@ pages to Flask and everything else to Connexion, and records each exchange in th
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from sandbox import bodies
 from sandbox.asgi import RAW_BODY, read_body, replay
 from sandbox.context import bind, unbind
 from sandbox.fastpath import FastPath
@@ -23,10 +24,11 @@ _UNRECORDED = ("/_sandbox/requests",)  # reading the journal does not change it
 INBOX_PREFIX = "/_sandbox/inbox/"
 
 
-def _text(chunks: list[bytes]) -> str:
+def _text(chunks: list[bytes], headers: list[tuple[bytes, bytes]]) -> str:
+    # Read with the shared body decoder, so a body is recorded in the charset it declares.
     body = b"".join(chunks)
     suffix = "…" if len(body) > BODY_LIMIT else ""
-    return body[:BODY_LIMIT].decode("utf-8", "replace") + suffix
+    return bodies.text(body[:BODY_LIMIT], bodies.content_type(headers)) + suffix
 
 
 def _headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
@@ -37,13 +39,19 @@ class SandboxASGI:
     """The ASGI application served by uvicorn."""
 
     def __init__(
-        self, runtime: Runtime, api: ASGIApp, pages: ASGIApp, fast: FastPath | None = None
+        self,
+        runtime: Runtime,
+        api: ASGIApp,
+        pages: ASGIApp,
+        fast: FastPath | None = None,
+        is_operation: Callable[[str], bool] = lambda _path: True,
     ) -> None:
         self.runtime = runtime
         self.api = api
         self.pages = pages
         self.fast = fast
         self.guard = Guard(runtime)
+        self.is_operation = is_operation  # whether a path is documented (suffix stripping)
 
     def _target(self, path: str) -> ASGIApp:
         if path == "/":
@@ -74,7 +82,9 @@ class SandboxASGI:
             representation = None
             provider = self.runtime.providers.get(path.lstrip("/").split("/", 1)[0])
             if provider is not None and provider.representations:
-                scope, representation = strip_suffix(scope, provider.representations)
+                scope, representation = strip_suffix(
+                    scope, provider.representations, self.is_operation
+                )
             if path.startswith(INBOX_PREFIX) and scope["method"] == "POST":
                 # A signature covers the exact bytes; Connexion's parsing must not stand
                 # between them and the inbox.
@@ -140,9 +150,9 @@ class SandboxASGI:
                     status=response["status"],
                     duration_ms=round((time.perf_counter() - started) * 1000, 3),
                     request_headers=mask_headers(_headers(scope.get("headers", []))),
-                    request_body=mask_text(_text(request_body)),
+                    request_body=mask_text(_text(request_body, scope.get("headers", []))),
                     response_headers=mask_headers(_headers(response["headers"])),
-                    response_body=mask_text(_text(response_body)),
+                    response_body=mask_text(_text(response_body, response["headers"])),
                 ),
                 keep=self.runtime.config.journal_size,
             )

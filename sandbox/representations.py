@@ -1,7 +1,8 @@
 """Path-suffix formats (`/payments.json`, `/payments.xml`): some gateways serve one resource
 in several representations chosen by a suffix. The suffix is stripped before routing, so a
 spec documents each path once, and a JSON answer is re-encoded for the client afterwards
-(error answers included)."""
+(error answers included). Only a path that names an operation once stripped loses its
+suffix: `/<prefix>/openapi.json` and Swagger UI's files keep theirs."""
 
 from __future__ import annotations
 
@@ -23,13 +24,18 @@ class Representation:
 
 
 def strip_suffix(
-    scope: Scope, representations: tuple[Representation, ...]
+    scope: Scope,
+    representations: tuple[Representation, ...],
+    is_operation: Callable[[str], bool],
 ) -> tuple[Scope, Representation | None]:
-    """The scope with a known suffix removed from its path, and the representation asked."""
+    """The scope with a known suffix removed from its path when what remains is an
+    operation's path (`is_operation`), and the representation asked (None: path unchanged)."""
     path = scope["path"]
     for representation in representations:
         if path.endswith(representation.suffix) and len(path) > len(representation.suffix):
             stripped = path[: -len(representation.suffix)]
+            if not is_operation(stripped):
+                continue
             return {**scope, "path": stripped, "raw_path": stripped.encode()}, representation
     return scope, None
 

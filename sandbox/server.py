@@ -22,6 +22,7 @@ from sandbox.runtime import Runtime
 if TYPE_CHECKING:
     import httpx
 
+    from sandbox.journal import SandboxASGI
     from sandbox.scenario.model import Scenario
 
 
@@ -80,14 +81,16 @@ class Sandbox:
         # A free port unless one is asked for, so parallel test runs never collide.
         self.config = with_control_token(replace(base, **{"port": 0, **options}))
         self.runtime: Runtime | None = None
+        self.app: SandboxASGI | None = None  # tests read `app.fast.served`
         self._server: BackgroundServer | None = None
         self.url = ""
 
     def start(self) -> "Sandbox":
         """Builds the runtime and app and waits until the server accepts connections."""
         self.runtime = Runtime(self.config)
+        self.app = build_app(self.runtime)
         self._server = BackgroundServer(
-            build_app(self.runtime), self.config.host, self.config.port, **server_limits(self.config)
+            self.app, self.config.host, self.config.port, **server_limits(self.config)
         ).start()
         # The port chosen by the system is the one the sandbox must recognise as itself.
         self.config.port = self.runtime.config.port = self._server.port

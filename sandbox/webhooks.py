@@ -13,13 +13,13 @@ caused it, and a worker that delivers it over HTTP with retries on the sandbox c
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Mapping
 
 import httpx
 
+from sandbox import bodies
 from sandbox.clock import wall_ms
 from sandbox.faults import Trigger
 from sandbox.guard import WEBHOOK_AGENT, targets_sandbox
@@ -27,7 +27,7 @@ from sandbox.matching import matches
 from sandbox.store import Delivery, DeliveryAttempt, Event, Record
 
 if TYPE_CHECKING:
-    from sandbox.providers.base import Provider
+    from sandbox.providers.base import Provider, Webhooks
     from sandbox.runtime import Runtime
 
 MAX_ATTEMPTS = 8
@@ -119,11 +119,11 @@ class Outbox:
                 created_at=event.at,
                 next_attempt_at=event.at,
             )
-            for delivery in self._faulted(base, message.body, hooks.signature_headers):
+            for delivery in self._faulted(base, message.body, hooks):
                 self.rt.store.enqueue_delivery(replace(delivery, id=self.rt.ids.new("whd_")))
 
     def _faulted(
-        self, delivery: Delivery, body: Mapping[str, Any], signature_headers: tuple[str, ...]
+        self, delivery: Delivery, body: Mapping[str, Any], hooks: "Webhooks"
     ) -> list[Delivery]:
         for rule in self.rt.webhook_faults:
             if not rule.matches_message(delivery.provider, delivery.tenant, delivery.event, body):
@@ -131,14 +131,14 @@ class Outbox:
             if not rule.trigger.fires(self.rt):
                 continue
             if rule.tamper:
-                delivery = replace(
-                    delivery, body=json.dumps(_tampered(body), separators=(",", ":"))
-                )
+                delivery = replace(delivery, body=_tampered_body(delivery.body, hooks))
             if rule.drop_signature:
                 delivery = replace(
                     delivery,
                     headers={
-                        k: v for k, v in delivery.headers.items() if k not in signature_headers
+                        k: v
+                        for k, v in delivery.headers.items()
+                        if k not in hooks.signature_headers
                     },
                 )
             delivery = replace(delivery, next_attempt_at=delivery.next_attempt_at + rule.delay_ms)
@@ -159,6 +159,15 @@ class Outbox:
                 )
             return copies
         return [delivery]
+
+
+def _tampered_body(sent: str, hooks: "Webhooks") -> str:
+    """The body as sent, read back with the shared decoder by its content type, changed and
+    encoded again the provider's way (so a form-encoded webhook stays form-encoded)."""
+    decoded = bodies.decode_or_none(sent.encode(), hooks.content_type)
+    if not isinstance(decoded, Mapping):
+        return sent + " "  # not a mapping to change: any change breaks the signature
+    return hooks.encode(_tampered(decoded)).decode()
 
 
 def _tampered(body: Mapping[str, Any]) -> dict[str, Any]:

@@ -132,3 +132,4 @@ class Provider:
     pages: "Callable[[], flask.Blueprint] | None" = None  # human-facing HTML pages
     representations: tuple[Representation, ...] = ()  # path suffixes such as .json / .xml
     webhooks: Webhooks | None = None
+    spec: Path | None = None  # the OpenAPI file when not specs/<name>.yaml (test providers)

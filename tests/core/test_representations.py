@@ -11,11 +11,20 @@ XML = Representation(".xml", "application/xml", lambda value: f"<r>{value['id']}
 JSON = Representation(".json", "application/json")
 
 
+def _documented(path):
+    return path == "/p/api/v1/payments"
+
+
 def test_a_known_suffix_is_stripped_before_routing():
-    scope, chosen = strip_suffix({"path": "/p/api/v1/payments.xml"}, (JSON, XML))
+    scope, chosen = strip_suffix({"path": "/p/api/v1/payments.xml"}, (JSON, XML), _documented)
     assert scope["path"] == "/p/api/v1/payments" and chosen is XML
-    scope, chosen = strip_suffix({"path": "/p/api/v1/payments"}, (JSON, XML))
+    scope, chosen = strip_suffix({"path": "/p/api/v1/payments"}, (JSON, XML), _documented)
     assert scope["path"] == "/p/api/v1/payments" and chosen is None
+
+
+def test_a_suffix_stays_when_the_stripped_path_is_no_operation():
+    scope, chosen = strip_suffix({"path": "/p/openapi.json"}, (JSON, XML), _documented)
+    assert scope["path"] == "/p/openapi.json" and chosen is None
 
 
 def _run(representation, content_type, body):

@@ -1,0 +1,200 @@
+"""The one body decoder: request and webhook bodies by content type (JSON and `+json`, form
+fields, empty), shared by request validation (both paths), fault matching, webhook tampering
+and the journal."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any, Mapping, NoReturn
+from urllib.parse import unquote_plus, urlencode
+
+import python_multipart
+from connexion.utils import extract_content_type, split_content_type
+
+from sandbox.errors import Problem, RequestInvalid
+
+JSON = "application/json"
+FORM = "application/x-www-form-urlencoded"
+
+
+class UnsupportedBody(ValueError):
+    """A body of a media type the decoder does not read."""
+
+
+def content_type(headers: list[tuple[bytes, bytes]] | Mapping[str, str]) -> str | None:
+    """The Content-Type header as sent (None when absent)."""
+    return extract_content_type(headers)
+
+
+def split(content: str | None) -> tuple[str | None, str]:
+    """(media type, charset) of a Content-Type value, parsed exactly as Connexion does (so
+    both request paths read a header alike, quirks included: a charset counts only right
+    after the `;`): no media type when absent, utf-8 by default."""
+    mime, charset = split_content_type(content)
+    return mime, charset or "utf-8"
+
+
+def media_type(content: str | None) -> tuple[str | None, str]:
+    """(media type lower-cased, charset) of a Content-Type value, read leniently (spaces
+    and quotes allowed): for the layers that only read a body, not validate it."""
+    if not content:
+        return None, "utf-8"
+    mime, *parameters = content.split(";")
+    charset = "utf-8"
+    for parameter in parameters:
+        key, _, value = parameter.strip().partition("=")
+        if key.lower() == "charset" and value:
+            charset = value.strip().strip('"')
+    return mime.strip().lower() or None, charset
+
+
+def is_json(mime: str | None) -> bool:
+    """Whether a media type is JSON (`application/json` or `application/<anything>+json`)."""
+    if not mime or "/" not in mime:
+        return False
+    major, _, minor = mime.strip().lower().partition("/")
+    return major == "application" and (minor == "json" or minor.endswith("+json"))
+
+
+def is_form(mime: str | None) -> bool:
+    """Whether a media type is URL-encoded form fields."""
+    return bool(mime) and mime.strip().lower() == FORM  # type: ignore[union-attr]
+
+
+# -- JSON ------------------------------------------------------------------------------
+
+
+def _reject_constant(name: str) -> NoReturn:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+class _TooLarge(ValueError):
+    pass
+
+
+def _finite_float(text: str) -> float:
+    # 1e999 would parse to inf without passing through parse_constant.
+    value = float(text)
+    if value in (math.inf, -math.inf):
+        raise _TooLarge(text)
+    return value
+
+
+def _malformed(message: str) -> RequestInvalid:
+    return RequestInvalid([Problem("body", None, "malformed", message)])
+
+
+def parse_json(raw: bytes, encoding: str = "utf-8") -> Any:
+    """A body as strict RFC 8259 JSON (no NaN or Infinity, which would slip past
+    `minimum`/`maximum` checks); None when empty; RequestInvalid saying what is wrong."""
+    try:
+        text = raw.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        raise _malformed(f"The request body is not {encoding} text.") from None
+    if not text:
+        return None
+    try:
+        return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+    except _TooLarge:
+        raise _malformed("The request body has a number too large to represent.") from None
+    except (json.JSONDecodeError, ValueError) as exc:
+        raise _malformed(f"The request body is not valid JSON: {exc}.") from None
+
+
+# -- form fields -------------------------------------------------------------------------
+
+
+def form_fields(raw: bytes) -> list[tuple[str, str]]:
+    """URL-encoded fields in order, split and unquoted exactly as Starlette (and so Connexion)
+    reads them: python-multipart's parser, names and values unquoted from latin-1 text."""
+    fields: list[tuple[str, str]] = []
+    name, value = bytearray(), bytearray()
+
+    def on_field_start() -> None:
+        name.clear()
+        value.clear()
+
+    def on_field_name(data: bytes, start: int, end: int) -> None:
+        name.extend(data[start:end])
+
+    def on_field_data(data: bytes, start: int, end: int) -> None:
+        value.extend(data[start:end])
+
+    def on_field_end() -> None:
+        fields.append((unquote_plus(name.decode("latin-1")), unquote_plus(value.decode("latin-1"))))
+
+    parser = python_multipart.QuerystringParser(
+        {
+            "on_field_start": on_field_start,
+            "on_field_name": on_field_name,
+            "on_field_data": on_field_data,
+            "on_field_end": on_field_end,
+        }
+    )
+    parser.write(raw)
+    parser.finalize()
+    return fields
+
+
+def form_lists(raw: bytes) -> dict[str, list[str]]:
+    """Form fields as name → every value sent, in order."""
+    lists: dict[str, list[str]] = {}
+    for name, value in form_fields(raw):
+        lists.setdefault(name, []).append(value)
+    return lists
+
+
+def parse_form(raw: bytes) -> dict[str, str | list[str]] | None:
+    """Form fields as a mapping: a repeated name becomes a list; None when empty."""
+    if not raw:
+        return None
+    return {k: v[0] if len(v) == 1 else v for k, v in form_lists(raw).items()}
+
+
+# -- any body ----------------------------------------------------------------------------
+
+
+def decode(raw: bytes, content: str | None, default: str = JSON) -> Any:
+    """A body by its Content-Type (`default` when absent): JSON or `+json` → the JSON value,
+    form fields → a mapping (repeated names → lists), empty → None. Raises RequestInvalid
+    for a malformed body and UnsupportedBody for other media types."""
+    mime, charset = media_type(content)
+    mime = mime or default
+    if not raw:
+        return None
+    if is_json(mime):
+        return parse_json(raw, charset)
+    if is_form(mime):
+        return parse_form(raw)
+    raise UnsupportedBody(mime)
+
+
+def decode_or_none(raw: bytes, content: str | None, default: str = JSON) -> Any:
+    """`decode`, with None for anything it cannot read (for matching, where an unreadable
+    body simply matches no body condition)."""
+    try:
+        return decode(raw, content, default)
+    except (RequestInvalid, UnsupportedBody):
+        return None
+
+
+def encode(value: Any, content: str) -> bytes:
+    """A value as a body of media type `content` (compact JSON, or form fields with a list
+    sent as a repeated name)."""
+    mime, charset = media_type(content)
+    if is_form(mime):
+        return urlencode(value, doseq=True).encode(charset)
+    if is_json(mime):
+        return json.dumps(value, separators=(",", ":")).encode(charset)
+    raise UnsupportedBody(mime)
+
+
+def text(raw: bytes, content: str | None) -> str:
+    """A body as text in the charset its Content-Type names (utf-8 by default; bytes that do
+    not decode are replaced, as this is for people reading a record)."""
+    _, charset = media_type(content)
+    try:
+        return raw.decode(charset, "replace")
+    except LookupError:
+        return raw.decode("utf-8", "replace")
