@@ -3,6 +3,7 @@ pages to Flask and everything else to Connexion, and records each exchange in th
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -14,6 +15,8 @@ from sandbox.fastpath import FastPath
 from sandbox.representations import Representation, reencoding, strip_suffix
 from sandbox.runtime import Runtime
 from sandbox.store import JournalEntry
+
+log = logging.getLogger("paysandbox")
 
 BODY_LIMIT = 16_384  # bytes of each body kept in the journal
 PAGES_SEGMENT = "hosted"  # /<provider>/hosted/... is served by the pages app
@@ -61,7 +64,10 @@ class SandboxASGI:
         token = bind(self.runtime, scope)
         try:
             self.runtime.sync()
-            self.runtime.tick()
+            try:
+                self.runtime.tick()
+            except Exception:  # the request (a reset, perhaps) must still be served
+                log.exception("firing due transitions failed")
             path = scope["path"]
             target = self._target(path)
             representation = None

@@ -86,6 +86,7 @@ class Sandbox:
             build_app(self.runtime), self.config.host, self.config.port
         ).start()
         self.url = self._server.url
+        self.runtime.served_url = self.url
         return self
 
     def stop(self) -> None:
