@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException
 
 from sandbox import pages
 from sandbox.config import SandboxConfig
+from sandbox.context import bind_background, unbind
 from sandbox.control import handlers as control_handlers
 from sandbox.errors import ApiError, make_error_handler
 from sandbox.fastpath import FastPath, compile_operations
@@ -127,15 +128,19 @@ def _lifespan(runtime: Runtime) -> Callable[[Any], Any]:
 
 
 async def _ticker(runtime: Runtime) -> None:
-    # While time runs, transitions fall due and webhooks go out without any request arriving.
+    # While time runs, transitions fall due and webhooks go out without any request arriving;
+    # each round is bound like a request (the served URL is known only once serving starts).
     while True:
         await asyncio.sleep(runtime.config.tick_seconds)
+        tokens = bind_background(runtime)
         try:
             runtime.tick()
             runtime.store.flush_journal()
             await runtime.deliver_webhooks()
         except Exception:  # a failed tick must not stop time for good
             log.exception("firing due transitions or delivering webhooks failed")
+        finally:
+            unbind(tokens)
 
 
 def build_app(runtime: Runtime) -> SandboxASGI:

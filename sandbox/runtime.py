@@ -15,6 +15,7 @@ from faker import Faker
 
 from sandbox.clock import Clock, ClockState, parse_instant
 from sandbox.config import SandboxConfig
+from sandbox.context import bind_background, unbind
 from sandbox.errors import ApiError
 from sandbox.faults import FaultRule
 from sandbox.guard import targets_sandbox
@@ -47,6 +48,9 @@ class Runtime:
 
     def __init__(self, config: SandboxConfig | None = None, store: Store | None = None) -> None:
         self.config = config or SandboxConfig()
+        # Where the sandbox listens (the server sets the real URL once it is bound); due
+        # timers see this as their base URL, whichever request or ticker fires them.
+        self.served_url = f"http://{self.config.host}:{self.config.port}"
         self.providers: dict[str, Provider] = load_providers(self.config.providers)
         self.tenants: dict[str, tuple[Tenant, ...]] = {
             name: self._configured_tenants(provider) for name, provider in self.providers.items()
@@ -222,12 +226,18 @@ class Runtime:
     # -- time -------------------------------------------------------------------------
 
     def tick(self) -> int:
-        """Fires every transition that has fallen due; cheap when none has."""
+        """Fires every transition that has fallen due; cheap when none has. Timers always
+        run bound the same way (this runtime, the sandbox's own base URL), whether a
+        request, the ticker, a clock advance or a test fired them."""
         due = self.store.next_due()
         if due is None or due > self.clock.now_ms():
             return 0
         with self._tick_lock:
-            return self.engine.fire_due()
+            tokens = bind_background(self)
+            try:
+                return self.engine.fire_due()
+            finally:
+                unbind(tokens)
 
     def advance(self, seconds: float) -> int:
         """Moves the clock forward and fires what fell due, in order."""

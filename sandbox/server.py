@@ -95,6 +95,7 @@ class Sandbox:
         # The port chosen by the system is the one the sandbox must recognise as itself.
         self.config.port = self.runtime.config.port = self._server.port
         self.url = self._server.url
+        self.runtime.served_url = self.url
         return self
 
     def stop(self) -> None:

@@ -14,7 +14,7 @@ from sandbox.errors import NOT_FOUND, ApiError
 from sandbox.runtime import LoadedScenario, Runtime
 from sandbox.scenario import model as scenario_model
 from sandbox.scenario.model import ScenarioError
-from sandbox.store import Delivery, Event, JournalEntry, Record
+from sandbox.store import DeadTimer, Delivery, Event, JournalEntry, Record, Timer
 from sandbox.webhooks import endpoint as webhook_endpoint
 
 
@@ -151,10 +151,54 @@ async def list_events(
     return {"data": [_event(e) for e in events]}
 
 
+def _timer(timer: Timer, dead: DeadTimer | None = None) -> dict[str, Any]:
+    repeat = timer.repeat
+    return {
+        "seq": timer.seq,
+        "status": "scheduled" if dead is None else "dead",
+        "provider": timer.provider,
+        "tenant": timer.tenant,
+        "kind": timer.kind,
+        "resource_id": timer.resource_id,
+        "event": timer.action,
+        "due_at": iso_z(timer.due_at),
+        "armed_in": timer.state,
+        "repeat": None
+        if repeat is None
+        else {"every_ms": repeat["every"], "left": repeat["left"], "until": repeat["until"]},
+        "failed_at": None if dead is None else iso_z(dead.failed_at),
+        "error": None if dead is None else dead.error,
+    }
+
+
+async def list_timers(
+    state: str = "scheduled",
+    provider: str | None = None,
+    resource_id: str | None = None,
+    limit: int = 100,
+) -> dict[str, Any]:
+    store = current().store
+    if state == "dead":
+        dead = store.dead_timers(provider=provider, resource_id=resource_id, limit=limit)
+        return {"data": [_timer(d.timer, d) for d in dead]}
+    timers = store.scheduled_timers(provider=provider, resource_id=resource_id, limit=limit)
+    return {"data": [_timer(t) for t in timers]}
+
+
+async def retry_timer(seq: int) -> dict[str, Any]:
+    rt = current()
+    if not rt.store.revive_timer(seq, rt.clock.now_ms()):
+        raise ApiError(404, NOT_FOUND, f"No dead timer {seq}.")
+    return {"fired": rt.tick()}
+
+
 async def simulate(body: dict[str, Any]) -> dict[str, Any]:
     rt = current()
     record = _find(rt, body["provider"], body["resource_id"])
-    if not rt.engine.has_machine(record.provider, record.kind):
+    if (
+        not rt.engine.has_machine(record.provider, record.kind)
+        or rt.engine.machine(record.provider, record.kind).record
+    ):
         raise ApiError(
             409,
             "conflict",

@@ -9,7 +9,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from sandbox.errors import ApiError
-from sandbox.lifecycle import Effect
+from sandbox.lifecycle import Draft, Effect
 from sandbox.representations import Representation
 from sandbox.store import Event, Record
 
@@ -52,17 +52,6 @@ class Tenant:
             "credentials": dict(self.credentials),
             "profile": dict(self.profile),
         }
-
-
-@dataclass(frozen=True)
-class Draft:
-    """A new resource as a provider's builder prepares it, before the engine stores it."""
-
-    kind: str
-    id: str
-    data: dict[str, Any]
-    ref: str | None = None
-    parent: str | None = None
 
 
 Builder = Callable[["Runtime", Tenant, Mapping[str, Any], int], Draft]

@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 from sandbox.errors import ApiError
 from sandbox.faults import FaultRule, Trigger
-from sandbox.lifecycle import LifecycleError, Machine, OutcomeRule, parse_duration, timer_rule
+from sandbox.lifecycle import (
+    LifecycleError,
+    Machine,
+    check_machine,
+    outcome_rules,
+    parse_duration,
+    timer_rules,
+)
 from sandbox.matching import validate_condition
 from sandbox.scenario.model import CONTROL, Scenario, ScenarioError
 from sandbox.store import DuplicateRef
@@ -62,35 +69,16 @@ def overrides(rt: "Runtime", scenario: Scenario) -> list[tuple[str, Machine]]:
             )
         base = rt.engine.machine(provider, spec["machine"])
         try:
-            for rule in spec.get("outcomes") or ():
-                validate_condition(rule.get("when"))
-            timers = {
-                outcome: tuple(timer_rule(t) for t in rules)
-                for outcome, rules in (spec.get("timers") or {}).items()
-            }
+            machine = dataclasses.replace(
+                base,
+                outcomes=outcome_rules(spec.get("outcomes")) + base.outcomes,
+                timers={**base.timers, **timer_rules(spec.get("timers"))},
+                on_enter={**base.on_enter, **timer_rules(spec.get("on_enter"))},
+            )
+            check_machine(machine)
         except ValueError as exc:
             raise ScenarioError([f"{scenario.source}: {where}: {exc}"]) from None
-        for rules in timers.values():
-            for rule in rules:
-                if rule.action not in base.transitions:
-                    raise ScenarioError(
-                        [
-                            f"{scenario.source}: {where}: unknown transition {rule.action!r}; "
-                            f"{base.name} has {', '.join(base.transitions)}"
-                        ]
-                    )
-        outcomes = tuple(
-            OutcomeRule(outcome=o["outcome"], when=o.get("when") or {})
-            for o in spec.get("outcomes") or ()
-        )
-        built.append(
-            (
-                provider,
-                dataclasses.replace(
-                    base, outcomes=outcomes + base.outcomes, timers={**base.timers, **timers}
-                ),
-            )
-        )
+        built.append((provider, machine))
     return built
 
 
