@@ -51,6 +51,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "paysandbox_scenario(*files): load these scenarios into the paysandbox fixture"
     )
+    # The server now loads inside pytest's warning capture, where the filter that
+    # `import sandbox` sets is overridden; the same filter, the way pytest applies it.
+    config.addinivalue_line(
+        "filterwarnings", "ignore:Using `httpx` with `starlette.testclient`"
+    )
 
 
 @pytest.fixture
