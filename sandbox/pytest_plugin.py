@@ -8,6 +8,7 @@ imports the server only inside the fixtures that start one."""
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Callable, Iterator
 
 import pytest
@@ -51,11 +52,17 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "paysandbox_scenario(*files): load these scenarios into the paysandbox fixture"
     )
-    # The server now loads inside pytest's warning capture, where the filter that
-    # `import sandbox` sets is overridden; the same filter, the way pytest applies it.
-    config.addinivalue_line(
-        "filterwarnings", "ignore:Using `httpx` with `starlette.testclient`"
-    )
+
+
+_STARLETTE_TESTCLIENT = "Using `httpx` with `starlette.testclient`"
+
+
+def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+    # The server loads inside pytest's warning capture (from a conftest or a test module),
+    # where the filter `import sandbox` set is overridden: set it again there, and for
+    # the later phases the way pytest applies filters.
+    warnings.filterwarnings("ignore", message=_STARLETTE_TESTCLIENT)
+    early_config.addinivalue_line("filterwarnings", f"ignore:{_STARLETTE_TESTCLIENT}")
 
 
 @pytest.fixture
