@@ -19,7 +19,6 @@ import json
 import re
 from typing import Any, Callable, Mapping
 
-from sandbox.clock import iso_z
 from sandbox.providers.base import Tenant, WebhookMessage, Webhooks
 from sandbox.providers.zwitch import models
 from sandbox.store import Event, Record
@@ -39,13 +38,6 @@ EVENTS = {
 }
 
 
-def _payment(record: Record) -> dict[str, Any] | None:
-    payment = record.data.get("payment")
-    if not payment:
-        return None
-    return {**payment, "created_at": iso_z(payment["created_at"])}
-
-
 def messages(event: Event, record: Record, new_id: Callable[[], str]) -> list[WebhookMessage]:
     """The webhook a lifecycle event becomes (none for undocumented ones)."""
     name = EVENTS.get(event.name)
@@ -56,7 +48,7 @@ def messages(event: Event, record: Record, new_id: Callable[[], str]) -> list[We
         body: dict[str, Any] = {**models.collect_details(record), "event": name}
     else:
         body = {**models.token_view(record), "event": name}
-        payment = _payment(record)
+        payment = models.token_payment(record)
         if payment is not None:
             body["payment"] = payment
     body["event_id"] = event_id
