@@ -165,8 +165,24 @@ def build_app(runtime: Runtime) -> SandboxASGI:
 CONFIG_VARIABLE = "PAYSANDBOX_CONFIG"
 
 
-def worker_app() -> SandboxASGI:
+WORKER_HEADER = "x-paysandbox-worker"
+
+
+def worker_app() -> Callable[..., Any]:
     """The app of one worker process of `paysandbox serve --workers N` (a uvicorn factory):
-    the configuration comes from the parent process through the environment."""
+    the configuration comes from the parent process through the environment. Responses
+    name the worker's process id in `x-paysandbox-worker`, so one can tell who answered."""
     config = SandboxConfig(**json.loads(os.environ[CONFIG_VARIABLE]))
-    return build_app(Runtime(config))
+    app = build_app(Runtime(config))
+    worker = str(os.getpid()).encode()
+
+    async def tagged(scope: Any, receive: Any, send: Any) -> None:
+        async def send_tagged(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = [*message.get("headers", []), (WORKER_HEADER.encode(), worker)]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await app(scope, receive, send_tagged if scope["type"] == "http" else send)
+
+    return tagged
