@@ -127,7 +127,7 @@ def build_app(runtime: Runtime) -> SandboxASGI:
     )
     for name, provider in runtime.providers.items():
         api.add_api(
-            spec_path(name),
+            provider.spec_file,
             base_path=f"/{name}",
             name=name,
             resolver=handler_resolver(provider.handlers),
@@ -139,7 +139,7 @@ def build_app(runtime: Runtime) -> SandboxASGI:
         name="_sandbox",
         resolver=handler_resolver(control_handlers),
     )
-    mounts = {f"/{name}": spec_path(name) for name in runtime.providers}
+    mounts = {f"/{name}": p.spec_file for name, p in runtime.providers.items()}
     mounts[CONTROL_PREFIX] = spec_path("sandbox")
     index = SpecIndex(mounts)
     api.add_middleware(
@@ -155,7 +155,7 @@ def build_app(runtime: Runtime) -> SandboxASGI:
             op
             for name, provider in runtime.providers.items()
             for op in compile_operations(
-                provider, Specification.load(spec_path(name)), runtime.config.validate_responses
+                provider, Specification.load(provider.spec_file), runtime.config.validate_responses
             )
         ]
         fast = FastPath(operations, index.templates, runtime.config.validate_responses)

@@ -32,6 +32,9 @@ class SandboxConfig:
     # Webhook endpoints set at start: [{provider, tenant, url, secret?}]
     webhooks: list[dict[str, Any]] = field(default_factory=list)
     providers: list[str] | None = None  # serve only these (all registered when None)
+    # Enforce the providers' own documented rate limits (scenario-injected limits always
+    # apply); contract runs against the in-process sandbox lift them.
+    provider_rate_limits: bool = True
 
     @classmethod
     def from_file(cls, path: str | Path, **overrides: Any) -> "SandboxConfig":
