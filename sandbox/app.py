@@ -152,10 +152,9 @@ def build_app(runtime: Runtime) -> SandboxASGI:
         validate_responses=runtime.config.validate_responses,
         validator_map=VALIDATORS,
     )
-    specs = {name: provider.spec or spec_path(name) for name, provider in runtime.providers.items()}
     for name, provider in runtime.providers.items():
         api.add_api(
-            specs[name],
+            provider.spec_file,
             base_path=f"/{name}",
             name=name,
             resolver=handler_resolver(provider.handlers),
@@ -170,7 +169,7 @@ def build_app(runtime: Runtime) -> SandboxASGI:
         # the spec declares it so Swagger UI can send it.
         security_map=security_map(lambda _scheme: _checked_by_guard),
     )
-    mounts = {f"/{name}": specs[name] for name in runtime.providers}
+    mounts = {f"/{name}": p.spec_file for name, p in runtime.providers.items()}
     mounts[CONTROL_PREFIX] = spec_path("sandbox")
     index = SpecIndex(mounts)
     api.add_middleware(
@@ -189,7 +188,7 @@ def build_app(runtime: Runtime) -> SandboxASGI:
             op
             for name, provider in runtime.providers.items()
             for op in compile_operations(
-                provider, Specification.load(specs[name]), runtime.config.validate_responses
+                provider, Specification.load(provider.spec_file), runtime.config.validate_responses
             )
         ]
         fast = FastPath(operations, index.templates, runtime.config.validate_responses)
@@ -199,8 +198,24 @@ def build_app(runtime: Runtime) -> SandboxASGI:
 CONFIG_VARIABLE = "PAYSANDBOX_CONFIG"
 
 
-def worker_app() -> SandboxASGI:
+WORKER_HEADER = "x-paysandbox-worker"
+
+
+def worker_app() -> Callable[..., Any]:
     """The app of one worker process of `paysandbox serve --workers N` (a uvicorn factory):
-    the configuration comes from the parent process through the environment."""
+    the configuration comes from the parent process through the environment. Responses
+    name the worker's process id in `x-paysandbox-worker`, so one can tell who answered."""
     config = SandboxConfig(**json.loads(os.environ[CONFIG_VARIABLE]))
-    return build_app(Runtime(config))
+    app = build_app(Runtime(config))
+    worker = str(os.getpid()).encode()
+
+    async def tagged(scope: Any, receive: Any, send: Any) -> None:
+        async def send_tagged(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = [*message.get("headers", []), (WORKER_HEADER.encode(), worker)]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await app(scope, receive, send_tagged if scope["type"] == "http" else send)
+
+    return tagged

@@ -46,6 +46,9 @@ class SandboxConfig:
     webhook_history: int = 5000  # finished deliveries kept (with their attempts)
     deliver_batch: int = 500  # most delivery attempts one `deliver` call makes
     page_secret: str | None = None  # keys hosted pages' form tokens; generated when None
+    # Enforce the providers' own documented rate limits (scenario-injected limits always
+    # apply); contract runs against the in-process sandbox lift them.
+    provider_rate_limits: bool = True
 
     @classmethod
     def from_file(cls, path: str | Path, **overrides: Any) -> "SandboxConfig":

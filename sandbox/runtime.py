@@ -13,6 +13,7 @@ from typing import Any, Callable
 import httpx
 from faker import Faker
 
+from sandbox import ratelimit
 from sandbox.clock import Clock, ClockState, parse_instant
 from sandbox.config import SandboxConfig
 from sandbox.context import bind_background, unbind
@@ -244,6 +245,16 @@ class Runtime:
         self.clock.advance(seconds)
         self.persist_clock()
         return self.tick()
+
+    # -- limits -----------------------------------------------------------------------
+
+    def rate_limit(self, key: str, limit: int, window_ms: int) -> int | None:
+        """Counts one call against a provider's own rate limit (fixed windows on the sandbox
+        clock, shared by every worker); the seconds until the window ends (`Retry-After`)
+        when the call is over the limit, None when it may go ahead or limits are lifted."""
+        if not self.config.provider_rate_limits:
+            return None
+        return ratelimit.consume(self.store, key, limit, window_ms, self.clock.now_ms())
 
     # -- webhooks ---------------------------------------------------------------------
 

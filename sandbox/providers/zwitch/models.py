@@ -230,6 +230,23 @@ def token_view(record: Record) -> dict[str, Any]:
     return view
 
 
+def token_payment(record: Record) -> dict[str, Any] | None:
+    """The token's latest payment attempt (as token webhooks nest it), or None before any."""
+    payment = record.data.get("payment")
+    if not payment:
+        return None
+    return {**payment, "created_at": iso_z(payment["created_at"])}
+
+
+def token_payment_view(record: Record) -> dict[str, Any] | None:
+    """`GET /v1/pg/payment_token/{id}/payment` as public Layer.js integrations read it: the
+    latest payment, with the token under `payment_token`; None before any attempt."""
+    payment = token_payment(record)
+    if payment is None:
+        return None
+    return {**payment, "payment_token": token_view(record)}
+
+
 _STATUS_CHECK = {
     "created": "created",
     "attempted": "failed",
