@@ -32,6 +32,11 @@ class SandboxConfig:
     # Webhook endpoints set at start: [{provider, tenant, url, secret?}]
     webhooks: list[dict[str, Any]] = field(default_factory=list)
     providers: list[str] | None = None  # serve only these (all registered when None)
+    # Scenario documents: larger ones are refused with 413; aliases (YAML's &anchor/*ref)
+    # may add at most this many nodes when expanded (a "billion laughs" adds millions).
+    scenario_max_bytes: int = 4_000_000
+    scenario_max_alias_nodes: int = 100_000
+    max_fault_latency_seconds: float = 60.0  # a fault rule's `latency` may not exceed this
 
     @classmethod
     def from_file(cls, path: str | Path, **overrides: Any) -> "SandboxConfig":

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import fnmatch
-import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping
 from urllib.parse import parse_qsl
@@ -21,6 +20,7 @@ from sandbox.asgi import read_body, replay
 from sandbox.context import current
 from sandbox.errors import ApiError, json_response
 from sandbox.matching import matches
+from sandbox.validation import loads_limited
 
 if TYPE_CHECKING:
     from sandbox.runtime import Runtime
@@ -256,8 +256,8 @@ def _query(scope: Scope) -> dict[str, str]:
 
 def _json_or_none(body: bytes) -> Any:
     try:
-        return json.loads(body)
-    except ValueError:
+        return loads_limited(body.decode())
+    except ValueError:  # not JSON, too deep, not UTF-8: a body condition cannot match
         return None
 
 

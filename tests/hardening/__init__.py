@@ -1,0 +1,1 @@
+"""Hardening tests (issue 10): hostile input, limits, workers that agree."""
