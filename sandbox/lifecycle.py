@@ -74,18 +74,25 @@ _UNIT_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
 RECORD_STATE = "recorded"  # the state of a record kind that names none
 
 
+MAX_DURATION_MS = 100 * 365 * 86_400_000  # a century: longer is a typo, and would overflow
+
+
 def parse_duration(value: str | int | float) -> int:
-    """`"90s"`, `"5m"`, `"1.5h"`, `"4m59s"` or a number of seconds → milliseconds."""
+    """`"90s"`, `"5m"`, `"1.5h"`, `"4m59s"` or a number of seconds → milliseconds; at most
+    MAX_DURATION_MS, so that nothing computed from it leaves the clock's range."""
     if isinstance(value, bool):
         raise ValueError(f"not a duration: {value!r}")
     if isinstance(value, (int, float)):
-        return round(value * 1000)
-    text = str(value).strip()
-    if not _DURATION.match(text):
-        raise ValueError(f"not a duration: {value!r} (use e.g. 500ms, 30s, 5m, 2h, 1d, 4m59s)")
-    return round(
-        sum(float(amount) * _UNIT_MS[unit] for amount, unit in _DURATION_PART.findall(text))
-    )
+        ms = value * 1000
+    else:
+        text = str(value).strip()
+        if len(text) > 40 or not _DURATION.match(text):
+            shown = text if len(text) <= 40 else text[:40] + "…"
+            raise ValueError(f"not a duration: {shown!r} (use e.g. 500ms, 30s, 5m, 2h, 1d, 4m59s)")
+        ms = sum(float(amount) * _UNIT_MS[unit] for amount, unit in _DURATION_PART.findall(text))
+    if not 0 <= ms <= MAX_DURATION_MS:  # also refuses NaN
+        raise ValueError(f"duration {value!r} is out of range (0 to 100 years)")
+    return round(ms)
 
 
 @dataclass(frozen=True)
@@ -605,7 +612,8 @@ class Engine:
                 data = dict(record.data)
                 if transition.effect:
                     effect = self.effects[record.provider][transition.effect]
-                    context = EffectContext(at=when, ids=self.ids, engine=self, record=record)
+                    ids = self.ids.scoped(record.provider, record.tenant)
+                    context = EffectContext(at=when, ids=ids, engine=self, record=record)
                     data.update(effect(record, context))
                 if changes:
                     data.update(changes)

@@ -219,7 +219,11 @@ class Store(Protocol):
     def journal_clear(self) -> None: ...
     def enqueue_delivery(self, delivery: Delivery) -> None: ...
     def due_deliveries(self, now: int, wall_now: int, limit: int = 50) -> list[Delivery]: ...
-    def claim_delivery(self, delivery: Delivery, wall_now: int, lease_ms: int) -> bool: ...
+    def claim_delivery(
+        self, delivery: Delivery, wall_now: int, lease_ms: int, owner: str | None = None
+    ) -> bool: ...
+    def lease_owners(self) -> list[str]: ...
+    def release_leases(self, owner: str) -> int: ...
     def finish_attempt(
         self,
         delivery: Delivery,
@@ -327,7 +331,7 @@ CREATE TABLE IF NOT EXISTS deliveries (
     event TEXT NOT NULL, url TEXT NOT NULL, body TEXT NOT NULL, headers TEXT NOT NULL,
     created_at INTEGER NOT NULL, next_attempt_at INTEGER NOT NULL, status TEXT NOT NULL,
     attempts INTEGER NOT NULL, ordered INTEGER NOT NULL, last_status INTEGER,
-    last_error TEXT, delivered_at INTEGER, lease_until INTEGER
+    last_error TEXT, delivered_at INTEGER, lease_until INTEGER, lease_owner TEXT
 );
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (status, next_attempt_at);
 CREATE INDEX IF NOT EXISTS deliveries_resource ON deliveries (provider, resource_id, seq);
@@ -357,7 +361,7 @@ _RESOURCE_COLUMNS = "provider, tenant, kind, id, state, version, created_at, ref
 _TIMER_COLUMNS = "due_at, provider, tenant, kind, resource_id, action, seq, state, repeat"
 # Columns added to tables after their first release: a database file written by an older
 # version gains them when it is opened.
-_ADDED_COLUMNS = {"timers": ("state TEXT", "repeat TEXT")}
+_ADDED_COLUMNS = {"timers": ("state TEXT", "repeat TEXT"), "deliveries": ("lease_owner TEXT",)}
 # Nested transactions are savepoints named by depth (prepared once: a create nests several).
 _SAVEPOINT = [f"SAVEPOINT s{depth}" for depth in range(64)]
 _RELEASE = [f"RELEASE s{depth}" for depth in range(64)]
@@ -1030,14 +1034,35 @@ class SQLiteStore:
         ).fetchall()
         return [self._delivery(row) for row in rows]
 
-    def claim_delivery(self, delivery: Delivery, wall_now: int, lease_ms: int) -> bool:
-        """Marks a delivery as being sent; True only for the one sender that got it."""
+    def claim_delivery(
+        self, delivery: Delivery, wall_now: int, lease_ms: int, owner: str | None = None
+    ) -> bool:
+        """Marks a delivery as being sent by `owner`; True only for the one sender that got
+        it. The lease runs out after `lease_ms` of real time, or at once when its owner is
+        found gone (`release_leases`)."""
         cursor = self._execute(
-            "UPDATE deliveries SET status='sending', lease_until=? WHERE id=? AND "
-            "(status='pending' OR (status='sending' AND lease_until<?))",
-            (wall_now + lease_ms, delivery.id, wall_now),
+            "UPDATE deliveries SET status='sending', lease_until=?, lease_owner=? WHERE id=? "
+            "AND (status='pending' OR (status='sending' AND lease_until<?))",
+            (wall_now + lease_ms, owner, delivery.id, wall_now),
         )
         return cursor.rowcount == 1
+
+    def lease_owners(self) -> list[str]:
+        """The owners of deliveries being sent right now."""
+        rows = self._execute(
+            "SELECT DISTINCT lease_owner FROM deliveries "
+            "WHERE status='sending' AND lease_owner IS NOT NULL"
+        ).fetchall()
+        return [row[0] for row in rows]
+
+    def release_leases(self, owner: str) -> int:
+        """Gives the deliveries `owner` was sending back to the queue (an owner that died
+        mid-attempt); returns how many."""
+        return self._execute(
+            "UPDATE deliveries SET status='pending', lease_until=NULL, lease_owner=NULL "
+            "WHERE status='sending' AND lease_owner=?",
+            (owner,),
+        ).rowcount
 
     def finish_attempt(
         self,
@@ -1063,7 +1088,7 @@ class SQLiteStore:
             )
             self._execute(
                 "UPDATE deliveries SET status=?, attempts=?, next_attempt_at=?, last_status=?, "
-                "last_error=?, delivered_at=?, lease_until=NULL WHERE id=?",
+                "last_error=?, delivered_at=?, lease_until=NULL, lease_owner=NULL WHERE id=?",
                 (
                     status,
                     attempt.number,

@@ -4,7 +4,8 @@ the engine, fault rules for the fault middleware."""
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any
+import re
+from typing import TYPE_CHECKING, Any, Mapping
 
 from sandbox.errors import ApiError
 from sandbox.faults import FaultRule, Trigger
@@ -18,12 +19,16 @@ from sandbox.lifecycle import (
 )
 from sandbox.matching import validate_condition
 from sandbox.scenario.model import CONTROL, Scenario, ScenarioError
+from sandbox.scenario.requests import request_problems
 from sandbox.store import DuplicateRef
 from sandbox.webhooks import WebhookFault
 
 if TYPE_CHECKING:
     from sandbox.providers.base import Tenant
     from sandbox.runtime import Runtime
+
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # RFC 9110 token
+_HEADER_VALUE = re.compile(r"^[\t\x20-\x7e\x80-\xff]*$")  # no CR, LF or other controls
 
 
 def _provider(rt: "Runtime", scenario: Scenario, item: dict[str, Any], where: str) -> str:
@@ -95,6 +100,8 @@ def fault_rules(rt: "Runtime", scenario: Scenario) -> list[FaultRule]:
                 validate_condition(condition)
             latency = parse_duration(fault["latency"]) if "latency" in fault else 0
             window = (limit["limit"], parse_duration(limit["per"])) if limit else None
+            _check_latency(latency, rt.config.max_fault_latency_seconds)
+            _check_headers(respond.get("headers") or {})
         except ValueError as exc:
             raise ScenarioError([f"{scenario.source}: faults/{index}: {exc}"]) from None
         if window is not None and window[1] <= 0:
@@ -122,6 +129,28 @@ def fault_rules(rt: "Runtime", scenario: Scenario) -> list[FaultRule]:
             )
         )
     return rules
+
+
+def _check_latency(latency_ms: int, max_seconds: float) -> None:
+    # Latency is real time spent holding a connection: a typo of "1d" must not hold
+    # requests (and server resources) for a day.
+    if latency_ms > max_seconds * 1000:
+        raise ValueError(
+            f"latency of {latency_ms / 1000:g}s is longer than the maximum of {max_seconds:g}s "
+            "(max_fault_latency_seconds)"
+        )
+
+
+def _check_headers(headers: Mapping[str, Any]) -> None:
+    # A line break in a header would split the response (or make the server drop it).
+    for name, value in headers.items():
+        if not isinstance(name, str) or not _HEADER_NAME.match(name):
+            raise ValueError(f"respond.headers: {str(name)[:60]!r} is not a valid header name")
+        if not isinstance(value, str) or not _HEADER_VALUE.match(value):
+            raise ValueError(
+                f"respond.headers.{name}: the value must be one line of text "
+                "(no CR, LF or other control characters)"
+            )
 
 
 def webhook_faults(rt: "Runtime", scenario: Scenario) -> list[WebhookFault]:
@@ -203,8 +232,16 @@ def _create_fixture(rt: "Runtime", scenario: Scenario, fixture: dict[str, Any], 
                 f"kinds: {', '.join(builders) or 'none'}"
             ]
         )
-    created = rt.clock.now_ms() - (parse_duration(fixture["ago"]) if "ago" in fixture else 0)
+    operation = rt.providers[provider].creates.get(kind)
+    if operation is None:
+        raise ScenarioError(
+            [f"{scenario.source}: {where}: {provider} names no operation that creates {kind!r}"]
+        )
+    problems = request_problems(provider, operation, fixture["body"])
+    if problems:
+        raise ScenarioError([f"{scenario.source}: {where}/body: {problem}" for problem in problems])
     try:
+        created = rt.clock.now_ms() - (parse_duration(fixture["ago"]) if "ago" in fixture else 0)
         draft = builders[kind](rt, tenant, fixture["body"], created)
         record = rt.engine.create(
             provider,

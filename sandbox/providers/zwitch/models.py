@@ -44,7 +44,7 @@ def draft_collect(rt: "Runtime", tenant: Tenant, body: Mapping[str, Any], now: i
         raise errors.account_not_found(account_id)
     return Draft(
         COLLECT,
-        rt.ids.new("pay_"),
+        rt.ids.scoped(NAME, tenant.id).new("pay_"),
         new_collect(account_id, body, now),
         ref=body.get("merchant_reference_id"),
         parent=account_id,
@@ -166,7 +166,10 @@ def _add_completed(view: dict[str, Any], data: Mapping[str, Any]) -> None:
 def draft_token(rt: "Runtime", tenant: Tenant, body: Mapping[str, Any], now: int) -> Draft:
     """A new payment token."""
     return Draft(
-        TOKEN, rt.ids.new("pt_", 15), new_token(rt.ids, tenant, body, now), ref=body["mtx"]
+        TOKEN,
+        rt.ids.scoped(NAME, tenant.id).new("pt_", 15),
+        new_token(rt.ids, tenant, body, now),
+        ref=body["mtx"],
     )
 
 
