@@ -75,6 +75,16 @@ def order_alias(record_id: str) -> str:
 
 def draft_order(rt: "Runtime", tenant: Tenant, body: Mapping[str, Any], now: int) -> Draft:
     """A new checkout order from a create-order body."""
+    return Draft(
+        ORDER,
+        rt.ids.new(ORDER_PREFIX, 10, DIGITS),
+        new_order(tenant, body, now),
+        ref=body["merchantOrderId"],
+    )
+
+
+def new_order(tenant: Tenant, body: Mapping[str, Any], now: int) -> dict[str, Any]:
+    """Stored data of a new order (403 for another vendor's code)."""
     if body["vendorCode"] != tenant.id:
         raise errors.vendor_mismatch("vendorCode", body["vendorCode"], tenant.id, status=403)
     try:
@@ -92,8 +102,7 @@ def draft_order(rt: "Runtime", tenant: Tenant, body: Mapping[str, Any], now: int
     }
     data["_fingerprint"] = fingerprint(data)
     data["expires_at"] = now + ORDER_LIFETIME_MS
-    record_id = body.get("_id") or rt.ids.new(ORDER_PREFIX, 10, DIGITS)
-    return Draft(ORDER, record_id, data, ref=body["merchantOrderId"])
+    return data
 
 
 def payment_url(base_url: str, record_id: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
+from sandbox.ids import DIGITS
 from sandbox.money import as_string
 from sandbox.providers.base import Tenant
 from sandbox.providers.ztake import bot, models
@@ -55,8 +56,8 @@ OUTCOMES = OrderedDict([("paid", 14), ("unpaid", 4), ("unconfirmed", 2)])
 
 # Seed 000's examples, as one order of the first vendor: so the documented payments/check,
 # order lookup and ZiBot answer ("order tech_3289138 has succeeded") hold in the sandbox.
+DOCUMENTED_ORDER_ID = "ZTK9182398129"
 DOCUMENTED_ORDER = {
-    "_id": "ZTK9182398129",
     "merchantOrderId": "tech_3289138",
     "amount": 500,
     "currency": "INR",
@@ -125,7 +126,9 @@ def _documented_order(rt: "Runtime", tenant: Tenant, created: int) -> tuple[int,
     body = {**DOCUMENTED_ORDER, "vendorCode": tenant.id}
     submitted = created + 4 * MINUTE
     paid = submitted + 6 * MINUTE
-    return paid, _store_order(rt, tenant, body, created, "Succeeded", body["utr"], submitted, paid)
+    return paid, _store_order(
+        rt, tenant, body, created, "Succeeded", body["utr"], submitted, paid, DOCUMENTED_ORDER_ID
+    )
 
 
 def _store_order(
@@ -137,10 +140,11 @@ def _store_order(
     utr: str | None,
     submitted: int,
     paid: int | None,
+    order_id: str | None = None,
 ) -> int:
     """Stores an order as it stands after its history, and its payment; returns its amount."""
-    draft = models.draft_order(rt, tenant, body, created)
-    data = dict(draft.data)
+    order_id = order_id or rt.ids.new(models.ORDER_PREFIX, 10, DIGITS)
+    data = models.new_order(tenant, body, created)
     # History predates the sandbox: its notifications go to the vendor's endpoint, if one is
     # set, never to a made-up shop's callbackUrl.
     data.pop("callback_url")
@@ -149,7 +153,14 @@ def _store_order(
     if paid is not None:
         data["paid_at"] = paid
     rt.engine.create(
-        NAME, tenant.id, ORDER, draft.id, data, ref=draft.ref, created_at=created, state=state
+        NAME,
+        tenant.id,
+        ORDER,
+        order_id,
+        data,
+        ref=body["merchantOrderId"],
+        created_at=created,
+        state=state,
     )
     if utr is not None:
         rt.store.insert(
@@ -161,7 +172,7 @@ def _store_order(
                 "submitted",
                 {"number": rt.ids.number(f"{NAME}:payment"), "amount": data["amount"]},
                 submitted,
-                parent=draft.id,
+                parent=order_id,
             )
         )
     return data["amount"]
@@ -186,7 +197,7 @@ def _payout(rt: "Runtime", tenant: Tenant, paise: int, created: int, state: str 
     draft = models.draft_payout(rt, tenant, body, created)
     data = dict(draft.data)
     if state == "completed":
-        data["utr"] = rt.ids.token(f"payout-utr:{draft.id}", 12, "0123456789")
+        data["utr"] = rt.ids.token(f"payout-utr:{draft.id}", 12, DIGITS)
     elif state == "failed":
         data["failure_reason"] = "The beneficiary bank rejected the transfer."
     rt.engine.create(
