@@ -4,32 +4,25 @@ hook): for httpx clients (the pytest fixture, `Sandbox.client_for`) and scenario
 
 from __future__ import annotations
 
-import json
 from typing import Any, Callable, Generator, Mapping
-from urllib.parse import parse_qsl, urlencode
 
 import httpx
 
+from sandbox import bodies
 from sandbox.providers.base import ClientCredentials, ClientRequest, Provider, Tenant
 
-_JSON_TYPES = ("application/json", "+json")
-FORM = "application/x-www-form-urlencoded"
 
 
 def decode_body(content_type: str, content: bytes) -> Any:
-    """A request body as an auth hook reads it: JSON, or a form as a dict (the last value
-    of a repeated key); None when empty or of another type."""
+    """A request body as an auth hook reads it, with the sandbox's own decoder: JSON, or a
+    form as a dict (the last value of a repeated key); None when empty, of another type or
+    not decodable (a deliberately broken body is sent as it is)."""
     if not content:
         return None
-    media = content_type.split(";", 1)[0].strip().lower()
-    if media == FORM:
-        return dict(parse_qsl(content.decode("latin-1"), keep_blank_values=True))
-    if media.endswith(_JSON_TYPES):
-        try:
-            return json.loads(content)
-        except ValueError:
-            return None
-    return None
+    value = bodies.decode_or_none(content, content_type or None)
+    if isinstance(value, dict) and bodies.is_form(bodies.split(content_type)[0]):
+        return {k: v[-1] if isinstance(v, list) else v for k, v in value.items()}
+    return value
 
 
 def with_fields(body: Any, fields: Mapping[str, Any]) -> Any:
@@ -90,11 +83,7 @@ def _rebuilt(request: httpx.Request, fields: Mapping[str, Any]) -> httpx.Request
     body = decode_body(content_type, request.content)
     if not isinstance(body, dict):
         return request
-    body = with_fields(body, fields)
-    if content_type.split(";", 1)[0].strip().lower() == FORM:
-        content = urlencode(body).encode()
-    else:
-        content = json.dumps(body, separators=(",", ":")).encode()
+    content = bodies.encode(with_fields(body, fields), content_type or bodies.JSON)
     headers = {k: v for k, v in request.headers.items() if k.lower() != "content-length"}
     return httpx.Request(
         request.method, request.url, headers=headers, content=content, extensions=request.extensions

@@ -150,8 +150,9 @@ class Provider:
     builders: Mapping[str, Builder] = field(default_factory=dict)  # kind → builder
     # kind → operationId of the spec operation that creates it: scenario fixture bodies are
     # validated against its request schema (path parameters folded in) before a builder
-    # sees them. Every kind with a builder needs one.
-    creates: Mapping[str, str] = field(default_factory=dict)
+    # sees them. Every kind with a builder needs an entry; None says no API operation
+    # creates that kind (payouts, records of read-only APIs) and its builder checks bodies.
+    creates: Mapping[str, str | None] = field(default_factory=dict)
     # The fixed headers a client of this tenant sends (auth): listed by the credentials
     # endpoint, sent by contract runs, scenario steps and the pytest fixture's clients.
     client_headers: Callable[[Tenant], Mapping[str, str]] = lambda _tenant: {}

@@ -146,8 +146,9 @@ def test_every_fixture_kind_names_the_operation_that_creates_it():
     for name, provider in load_providers().items():
         assert set(provider.creates) == set(provider.builders), name
         for kind, operation in provider.creates.items():
-            # An empty body is checked (and refused) by that operation's schema.
-            assert isinstance(request_problems(name, operation, {}), list), (name, kind)
+            if operation is not None:
+                # An empty body is checked (and refused) by that operation's schema.
+                assert isinstance(request_problems(name, operation, {}), list), (name, kind)
 
 
 def _pattern_rule(pattern: str) -> str:
