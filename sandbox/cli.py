@@ -5,10 +5,38 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import sys
-from typing import Sequence
+from dataclasses import replace
+from typing import NoReturn, Sequence
 
-from sandbox.config import DEFAULT_SEED, TOKEN_HEADER, TOKEN_VARIABLE, SandboxConfig
+from sandbox.config import (
+    DEFAULT_SEED,
+    LOG_CHOICES,
+    LOG_FORMATS,
+    TOKEN_HEADER,
+    TOKEN_VARIABLE,
+    SandboxConfig,
+)
+
+# `serve` options that are configuration keys (the option's dest is the key).
+SERVE_KEYS = (
+    "host", "port", "db", "seed", "scenarios", "clock_start", "clock_frozen", "public_url",
+    "validate_responses", "workers", "allowed_hosts", "max_body_bytes", "max_header_bytes",
+    "banner", "log", "log_format",
+)
+
+
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"{port} is out of range: use 1-65535, or 0 for any free port"
+        )
+    return port
 
 
 def _control_headers(args: argparse.Namespace) -> dict[str, str]:
@@ -18,33 +46,51 @@ def _control_headers(args: argparse.Namespace) -> dict[str, str]:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from sandbox.banner import banner
+    from sandbox.guard import with_control_token
+    from sandbox.preflight import PreflightError, check_database, claim_port
     from sandbox.server import serve
 
-    options = {
-        "host": args.host,
-        "port": args.port,
-        "db": args.db,
-        "seed": args.seed,
-        "clock_start": args.clock_start,
-        "clock_frozen": args.frozen or None,
-        "scenarios": args.scenario or None,
-        "public_url": args.public_url,
-        "validate_responses": args.validate_responses or None,
-        "workers": args.workers,
-        "control_token": args.control_token or os.environ.get(TOKEN_VARIABLE) or None,
-        "allowed_hosts": args.allowed_host or None,
-        "max_body_bytes": args.max_body_bytes,
-        "max_header_bytes": args.max_header_bytes,
-    }
+    # Every serve option is named after its configuration key (see `config --example`).
+    options = {key: getattr(args, key) for key in SERVE_KEYS}
+    options["control_token"] = args.control_token or os.environ.get(TOKEN_VARIABLE) or None
     try:
         if args.config:
             config = SandboxConfig.from_file(args.config, **options)
         else:
             config = SandboxConfig(**{k: v for k, v in options.items() if v is not None})
+        check_database(config.db)
+        config = replace(config, port=claim_port(config.host, config.port))
+        config = with_control_token(config, announce=False)
+        if config.banner:
+            print(banner(config), flush=True)
         serve(config)
-    except (ValueError, OSError) as exc:  # a bad config or scenario file, a taken port
-        print(f"paysandbox serve: {exc}", file=sys.stderr)
+    except (ValueError, OSError, PreflightError, sqlite3.Error) as exc:
+        # a bad config or scenario file, a taken port, an unusable database
+        print(f"paysandbox serve: {_one_line(exc)}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
+
+
+def _config(args: argparse.Namespace) -> int:
+    from sandbox.config import example
+
+    if args.check:
+        try:
+            SandboxConfig.from_file(args.check)
+        except (ValueError, OSError) as exc:
+            print(f"paysandbox config: {_one_line(exc)}", file=sys.stderr)
+            return 2
+        print(f"ok   {args.check}")
+        return 0
+    print(example(), end="")
     return 0
 
 
@@ -255,6 +301,14 @@ def _listen(args: argparse.Namespace) -> int:
     return 0
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, with usage errors on one line that say where help is."""
+
+    def error(self, message: str) -> "NoReturn":
+        """Prints `prog: message (see prog --help)` and exits with status 2."""
+        self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -266,14 +320,21 @@ def _version() -> str:
 
 def parser() -> argparse.ArgumentParser:
     """The command-line interface."""
-    top = argparse.ArgumentParser(prog="paysandbox", description=__doc__)
+    top = Parser(prog="paysandbox", description=__doc__)
     top.add_argument("--version", action="version", version=f"paysandbox {_version()}")
     commands = top.add_subparsers(dest="command", required=True)
 
-    serve = commands.add_parser("serve", help="run the sandbox server")
+    serve = commands.add_parser(
+        "serve",
+        help="run the sandbox server",
+        description="Runs the sandbox. Every option is also a key of the --config file "
+        "(same name, dashes or underscores); options win over the file.",
+    )
     serve.add_argument("--host", default=None, help="bind address (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=None, help="port (default 8000)")
-    serve.add_argument("--db", default=None, help="SQLite file; state survives restarts")
+    serve.add_argument("--port", type=_port, default=None, help="port; 0 picks a free one "
+                       "(default 8000)")
+    serve.add_argument("--db", default=None, metavar="FILE",
+                       help="SQLite file; state survives restarts (default: in memory)")
     serve.add_argument(
         "--seed",
         type=int,
@@ -281,17 +342,24 @@ def parser() -> argparse.ArgumentParser:
         help=f"seed for ids and fake data (default {DEFAULT_SEED})",
     )
     serve.add_argument(
-        "--scenario", action="append", metavar="FILE", help="load a scenario at start (repeatable)"
+        "--scenario",
+        dest="scenarios",
+        action="append",
+        metavar="FILE",
+        help="load a scenario at start (repeatable)",
     )
     serve.add_argument(
         "--clock-start",
         default=None,
         metavar="ISO",
-        help="sandbox time at start, e.g. 2024-01-15T10:00:00Z",
+        help="sandbox time at start, e.g. 2024-01-15T10:00:00Z (default: real time)",
     )
     serve.add_argument(
+        "--clock-frozen",
         "--frozen",
+        dest="clock_frozen",
         action="store_true",
+        default=None,
         help="time stands still until advanced through the control API",
     )
     serve.add_argument(
@@ -300,12 +368,18 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--validate-responses",
         action="store_true",
+        default=None,
         help="answer 500 if a response ever leaves its spec (for CI)",
     )
     serve.add_argument(
         "--workers", type=int, default=None, help="processes sharing one database file (default 1)"
     )
-    serve.add_argument("--config", default=None, metavar="FILE", help="YAML configuration")
+    serve.add_argument(
+        "--config",
+        default=None,
+        metavar="FILE",
+        help="YAML configuration (`paysandbox config --example` shows every key)",
+    )
     serve.add_argument(
         "--control-token",
         default=None,
@@ -314,6 +388,7 @@ def parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--allowed-host",
+        dest="allowed_hosts",
         action="append",
         metavar="NAME",
         help="a Host name to answer besides loopback and --public-url (repeatable)",
@@ -326,6 +401,25 @@ def parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         help="larger request lines + headers get 431 (32 KiB)",
+    )
+    serve.add_argument(
+        "--no-banner",
+        "--quiet",
+        dest="banner",
+        action="store_false",
+        default=None,
+        help="do not print where everything is at start",
+    )
+    serve.add_argument(
+        "--log",
+        action="append",
+        choices=LOG_CHOICES,
+        default=None,
+        help="print one line per request exchange (time, method, path, status, ms, provider, "
+        "tenant)",
+    )
+    serve.add_argument(
+        "--log-format", choices=LOG_FORMATS, default=None, help="text (default) or json lines"
     )
     serve.set_defaults(run=_serve)
 
@@ -430,6 +524,15 @@ def parser() -> argparse.ArgumentParser:
     )
     listen.add_argument("--control-token", help=f"the sandbox's token (else ${TOKEN_VARIABLE})")
     listen.set_defaults(run=_listen)
+
+    config = commands.add_parser(
+        "config", help="show every configuration key, or check a configuration file"
+    )
+    config.add_argument(
+        "--example", action="store_true", help="print a commented example with every key"
+    )
+    config.add_argument("--check", metavar="FILE", help="validate a configuration file")
+    config.set_defaults(run=_config)
 
     credentials = commands.add_parser("credentials", help="print the default tenants")
     credentials.add_argument("--json", action="store_true", help="as JSON")
