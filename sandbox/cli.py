@@ -8,7 +8,7 @@ import os
 import sqlite3
 import sys
 from dataclasses import replace
-from typing import NoReturn, Sequence
+from typing import Any, Callable, NoReturn, Sequence
 
 from sandbox.config import (
     DEFAULT_SEED,
@@ -37,12 +37,6 @@ def _port(value: str) -> int:
             f"{port} is out of range: use 1-65535, or 0 for any free port"
         )
     return port
-
-
-def _control_headers(args: argparse.Namespace) -> dict[str, str]:
-    """The control token a client verb sends: --control-token, else the environment."""
-    token = getattr(args, "control_token", None) or os.environ.get(TOKEN_VARIABLE)
-    return {TOKEN_HEADER: token} if token else {}
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -259,46 +253,177 @@ def _scenario_run(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _simulate(args: argparse.Namespace) -> int:
-    import httpx
+def _client_verb(verb: Callable[[Any, argparse.Namespace], int | None]) -> Callable[..., int]:
+    """Runs a client verb against the sandbox at --url, turning its failures into one line."""
 
-    response = httpx.post(
-        f"{args.base_url.rstrip('/')}/_sandbox/simulate",
+    def run(args: argparse.Namespace) -> int:
+        from sandbox.client import ClientError, SandboxClient
+
+        try:
+            with SandboxClient(args.url, args.control_token) as client:
+                return verb(client, args) or 0
+        except ClientError as exc:
+            print(f"paysandbox {args.command}: {exc}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            return 0
+
+    return run
+
+
+def _echo(line: str) -> None:
+    print(line, flush=True)
+
+
+def _clock(client: Any, args: argparse.Namespace) -> None:
+    from sandbox import client as verbs
+
+    verbs.clock(client, args.action, args.duration, _echo)
+
+
+def _reset(client: Any, _args: argparse.Namespace) -> None:
+    from sandbox import client as verbs
+
+    verbs.reset(client, _echo)
+
+
+def _requests(client: Any, args: argparse.Namespace) -> None:
+    from sandbox import client as verbs
+
+    query = verbs.JournalQuery(args.provider, args.method, args.path, args.status, args.limit)
+    verbs.requests(client, query, _echo, args.json, args.tail, args.interval)
+
+
+def _trigger(client: Any, args: argparse.Namespace) -> None:
+    from sandbox import client as verbs
+
+    verbs.trigger(client, args.provider, args.event, args.tenant, _echo)
+
+
+def _simulate(client: Any, args: argparse.Namespace) -> int:
+    from sandbox.client import ClientError
+
+    response = client.send(
+        "POST",
+        "/_sandbox/simulate",
         json={"provider": args.provider, "resource_id": args.resource, "event": args.event},
-        headers=_control_headers(args),
     )
-    print(json.dumps(response.json(), indent=2))
+    try:
+        shown = json.dumps(response.json(), indent=2)
+    except ValueError:
+        raise ClientError(f"the sandbox answered {response.status_code}: {response.text[:200]}")
+    print(shown)
     return 0 if response.status_code == 200 else 1
 
 
 def _listen(args: argparse.Namespace) -> int:
+    import signal
+
     import uvicorn
 
+    from sandbox.client import ClientError, SandboxClient, register, restore
     from sandbox.listener import default_secrets, listener_app
+    from sandbox.preflight import PreflightError, claim_port
 
     secrets = [("", "--secret", secret) for secret in args.secret or []] or default_secrets()
-    url = f"http://{args.host}:{args.port}/"
-    for target in args.register or []:
-        import httpx
-
-        provider, _, tenant = target.partition(":")
-        answer = httpx.put(
-            f"{args.sandbox.rstrip('/')}/_sandbox/webhooks/endpoints/{provider}/{tenant}",
-            json={"url": url},
-            headers=_control_headers(args),
+    registered = []
+    client = SandboxClient(args.url, args.control_token)
+    try:
+        port = claim_port(args.host, args.port)
+        url = f"http://{args.host}:{port}/"
+        for provider, tenant in args.register or []:
+            registered.append(register(client, provider, tenant, url))
+            print(f"{provider}:{tenant} now sends its webhooks to {url}")
+        print(f"listening on {url} (answering {args.status}); Ctrl-C to stop", flush=True)
+        # uvicorn turns SIGINT and SIGTERM into a clean shutdown; before it runs (and
+        # after), SIGTERM must still reach the restoring `finally` below.
+        signal.signal(signal.SIGTERM, _interrupt)
+        uvicorn.run(
+            listener_app(secrets, lambda line: print(line, flush=True), args.status),
+            host=args.host,
+            port=port,
+            log_level="warning",
         )
-        if answer.status_code != 200:
-            print(f"cannot register {target}: {answer.text}", file=sys.stderr)
-            return 1
-        print(f"{target} now sends its webhooks to {url}")
-    print(f"listening on {url} (answering {args.status}); Ctrl-C to stop", flush=True)
-    uvicorn.run(
-        listener_app(secrets, lambda line: print(line, flush=True), args.status),
-        host=args.host,
-        port=args.port,
-        log_level="warning",
-    )
+    except (ClientError, PreflightError) as exc:
+        print(f"paysandbox webhooks listen: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, _interrupt)
+        for previous in reversed(registered):
+            try:
+                print(restore(client, previous), flush=True)
+            except ClientError as exc:
+                print(f"paysandbox webhooks listen: could not restore: {exc}", file=sys.stderr)
+        client.close()
     return 0
+
+
+def _interrupt(_signum: int, _frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def _target(value: str) -> tuple[str, str]:
+    from sandbox.providers import REGISTRY
+
+    provider, colon, tenant = value.partition(":")
+    if not colon or not provider or not tenant:
+        raise argparse.ArgumentTypeError(
+            f"expected PROVIDER:TENANT, e.g. zwitch:acc_1234567890, got {value!r}"
+        )
+    if provider not in REGISTRY:
+        raise argparse.ArgumentTypeError(
+            f"unknown provider {provider!r}; known: {', '.join(REGISTRY)}"
+        )
+    return provider, tenant
+
+
+def _provider_name(value: str) -> str:
+    from sandbox.providers import REGISTRY
+
+    if value not in REGISTRY:
+        raise argparse.ArgumentTypeError(
+            f"unknown provider {value!r}; known: {', '.join(REGISTRY)}"
+        )
+    return value
+
+
+def _interval(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
+    if not 0.1 <= seconds <= 60:
+        raise argparse.ArgumentTypeError("poll between every 0.1 and 60 seconds")
+    return seconds
+
+
+def _client_options(command: argparse.ArgumentParser, *url_aliases: str) -> None:
+    """--url and --control-token, shared by every verb that talks to a running sandbox."""
+    from sandbox.client import URL_VARIABLE, default_url
+
+    command.add_argument(
+        "--url",
+        *url_aliases,
+        dest="url",
+        default=default_url(),
+        help=f"the running sandbox (${URL_VARIABLE})",
+    )
+    command.add_argument(
+        "--control-token",
+        default=None,
+        help=f"the sandbox's control token (default: ${TOKEN_VARIABLE})",
+    )
+
+
+class _DefaultsShown(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows defaults in --help, except where there is none to show."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default in (None, False) or isinstance(action.default, list):
+            return action.help
+        return super()._get_help_string(action)
 
 
 class Parser(argparse.ArgumentParser):
@@ -490,21 +615,82 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
     run.set_defaults(run=_scenario_run)
 
-    simulate = commands.add_parser("simulate", help="force a lifecycle event on a resource")
+    defaults = _DefaultsShown
+    clock = commands.add_parser(
+        "clock",
+        help="show, advance, freeze or resume a running sandbox's clock",
+        formatter_class=defaults,
+        description="Sandbox time of a running sandbox: `paysandbox clock` shows it, "
+        "`advance 90s|2h|3d|1h30m` moves it forward (due transitions and webhook retries "
+        "fire), `freeze` stops it, `resume` lets it run again.",
+    )
+    clock.add_argument(
+        "action", nargs="?", default="show", choices=("show", "advance", "freeze", "resume")
+    )
+    clock.add_argument("duration", nargs="?", help="how far to advance, e.g. 90s, 2h, 3d")
+    _client_options(clock)
+    clock.set_defaults(run=_client_verb(_clock))
+
+    reset = commands.add_parser(
+        "reset", help="put a running sandbox back to its seeded start state", formatter_class=defaults
+    )
+    _client_options(reset)
+    reset.set_defaults(run=_client_verb(_reset))
+
+    journal = commands.add_parser(
+        "requests",
+        help="the request journal of a running sandbox (--tail to follow)",
+        formatter_class=defaults,
+    )
+    journal.add_argument("--provider", help="only this provider (or _sandbox)")
+    journal.add_argument("--method", help="only this HTTP method")
+    journal.add_argument("--path", help="only paths containing this")
+    journal.add_argument("--status", type=int, help="only this status code")
+    journal.add_argument("--limit", type=int, default=20, help="how many of the newest to show")
+    journal.add_argument("--json", action="store_true", help="whole entries as JSON lines")
+    journal.add_argument("--tail", action="store_true", help="keep printing new ones (Ctrl-C)")
+    journal.add_argument(
+        "--interval", type=_interval, default=1.0, metavar="SECONDS", help="--tail polls this often"
+    )
+    _client_options(journal)
+    journal.set_defaults(run=_client_verb(_requests))
+
+    trigger = commands.add_parser(
+        "trigger",
+        help="create a resource and drive it to a webhook event (like `stripe trigger`)",
+        formatter_class=defaults,
+        description="Creates what EVENT needs through the provider's API as the tenant, then "
+        "simulates the transitions that emit it. Events: "
+        + "; ".join(
+            f"{name}: {', '.join(p.triggers)}" for name, p in _providers().items() if p.triggers
+        ),
+    )
+    trigger.add_argument("provider", type=_provider_name)
+    trigger.add_argument("event", help="a webhook event, e.g. payment_captured")
+    trigger.add_argument("--tenant", help="tenant id (default: the provider's first tenant)")
+    _client_options(trigger)
+    trigger.set_defaults(run=_client_verb(_trigger))
+
+    simulate = commands.add_parser(
+        "simulate", help="force a lifecycle event on a resource", formatter_class=defaults
+    )
     simulate.add_argument("provider")
     simulate.add_argument("resource", help="resource id, e.g. pay_3b6aa45389bf0b24")
     simulate.add_argument("event", help="transition name, e.g. complete")
-    simulate.add_argument("--base-url", default="http://127.0.0.1:8000")
-    simulate.add_argument("--control-token", help=f"the sandbox's token (else ${TOKEN_VARIABLE})")
-    simulate.set_defaults(run=_simulate)
+    _client_options(simulate, "--base-url")
+    simulate.set_defaults(run=_client_verb(_simulate))
 
     webhooks = commands.add_parser("webhooks", help="work with webhooks")
     webhooks_commands = webhooks.add_subparsers(dest="webhooks_command", required=True)
     listen = webhooks_commands.add_parser(
-        "listen", help="receive, verify and pretty-print webhook deliveries"
+        "listen",
+        help="receive, verify and pretty-print webhook deliveries",
+        formatter_class=defaults,
+        description="Listens for webhooks and prints them with their signature check. With "
+        "--register, points tenants' endpoints here and restores them on exit.",
     )
     listen.add_argument("--host", default="127.0.0.1")
-    listen.add_argument("--port", type=int, default=9000)
+    listen.add_argument("--port", type=_port, default=9000)
     listen.add_argument(
         "--secret",
         action="append",
@@ -516,13 +702,11 @@ def parser() -> argparse.ArgumentParser:
     listen.add_argument(
         "--register",
         action="append",
+        type=_target,
         metavar="PROVIDER:TENANT",
-        help="point this tenant's webhooks here (repeatable)",
+        help="point this tenant's webhooks here until exit (repeatable)",
     )
-    listen.add_argument(
-        "--sandbox", default="http://127.0.0.1:8000", help="the sandbox to register with"
-    )
-    listen.add_argument("--control-token", help=f"the sandbox's token (else ${TOKEN_VARIABLE})")
+    _client_options(listen, "--sandbox")
     listen.set_defaults(run=_listen)
 
     config = commands.add_parser(
@@ -547,6 +731,12 @@ def parser() -> argparse.ArgumentParser:
     )
     coverage.set_defaults(run=_specs_coverage)
     return top
+
+
+def _providers() -> dict[str, Any]:
+    from sandbox.providers import load_providers
+
+    return load_providers()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

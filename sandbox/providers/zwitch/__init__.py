@@ -11,6 +11,7 @@ from sandbox.providers.zwitch import (
     models,
     pages,
     seed,
+    triggers,
     webhooks,
 )
 
@@ -29,4 +30,5 @@ PROVIDER = Provider(
     client_headers=auth.client_headers,
     pages=pages.blueprint,
     webhooks=webhooks.WEBHOOKS,
+    triggers=triggers.TRIGGERS,
 )
