@@ -14,16 +14,28 @@ from sandbox.config import (
     DEFAULT_SEED,
     LOG_CHOICES,
     LOG_FORMATS,
-    TOKEN_HEADER,
     TOKEN_VARIABLE,
     SandboxConfig,
 )
 
 # `serve` options that are configuration keys (the option's dest is the key).
 SERVE_KEYS = (
-    "host", "port", "db", "seed", "scenarios", "clock_start", "clock_frozen", "public_url",
-    "validate_responses", "workers", "allowed_hosts", "max_body_bytes", "max_header_bytes",
-    "banner", "log", "log_format",
+    "host",
+    "port",
+    "db",
+    "seed",
+    "scenarios",
+    "clock_start",
+    "clock_frozen",
+    "public_url",
+    "validate_responses",
+    "workers",
+    "allowed_hosts",
+    "max_body_bytes",
+    "max_header_bytes",
+    "banner",
+    "log",
+    "log_format",
 )
 
 
@@ -133,8 +145,10 @@ def _specs_coverage(_args: argparse.Namespace) -> int:
                 found = hasattr(module, op_id)
                 missing += not found
                 served = "fast path" if op_id in fast else "Connexion"
-                print(f"| {name} | {method.upper()} | `{path}` | {op_id} | "
-                      f"{'yes' if found else 'MISSING'} | {served} |")
+                print(
+                    f"| {name} | {method.upper()} | `{path}` | {op_id} | "
+                    f"{'yes' if found else 'MISSING'} | {served} |"
+                )
     return 1 if missing else 0
 
 
@@ -456,10 +470,15 @@ def parser() -> argparse.ArgumentParser:
         "(same name, dashes or underscores); options win over the file.",
     )
     serve.add_argument("--host", default=None, help="bind address (default 127.0.0.1)")
-    serve.add_argument("--port", type=_port, default=None, help="port; 0 picks a free one "
-                       "(default 8000)")
-    serve.add_argument("--db", default=None, metavar="FILE",
-                       help="SQLite file; state survives restarts (default: in memory)")
+    serve.add_argument(
+        "--port", type=_port, default=None, help="port; 0 picks a free one (default 8000)"
+    )
+    serve.add_argument(
+        "--db",
+        default=None,
+        metavar="FILE",
+        help="SQLite file; state survives restarts (default: in memory)",
+    )
     serve.add_argument(
         "--seed",
         type=int,
@@ -632,7 +651,9 @@ def parser() -> argparse.ArgumentParser:
     clock.set_defaults(run=_client_verb(_clock))
 
     reset = commands.add_parser(
-        "reset", help="put a running sandbox back to its seeded start state", formatter_class=defaults
+        "reset",
+        help="put a running sandbox back to its seeded start state",
+        formatter_class=defaults,
     )
     _client_options(reset)
     reset.set_defaults(run=_client_verb(_reset))

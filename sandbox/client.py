@@ -267,8 +267,10 @@ def trigger(
         "GET", "/_sandbox/webhooks", params={"resource_id": resource, "event": event}
     )["data"]
     if deliveries:
-        write(f"{event}: webhook {deliveries[0]['id']} to {deliveries[0]['url']} "
-              f"({deliveries[0]['status']}; `GET /_sandbox/webhooks?resource_id={resource}`)")
+        write(
+            f"{event}: webhook {deliveries[0]['id']} to {deliveries[0]['url']} "
+            f"({deliveries[0]['status']}; `GET /_sandbox/webhooks?resource_id={resource}`)"
+        )
     else:
         write(
             f"{event}: emitted, but {provider} {chosen['id']} has no webhook endpoint; watch "

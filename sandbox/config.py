@@ -96,6 +96,8 @@ def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat().replace("+00:00", "Z")
     return value
+
+
 LOG_CHOICES = ("requests",)
 LOG_FORMATS = ("text", "json")
 
@@ -129,8 +131,11 @@ def _type_problems(config: SandboxConfig) -> list[str]:
         if not _accepts(value, hint):
             wanted = " or ".join(
                 _TYPE_NAMES.get(arm, "nothing" if arm is type(None) else str(arm))
-                for arm in (typing.get_args(hint) if typing.get_origin(hint) in (
-                    types.UnionType, typing.Union) else (hint,))
+                for arm in (
+                    typing.get_args(hint)
+                    if typing.get_origin(hint) in (types.UnionType, typing.Union)
+                    else (hint,)
+                )
             )
             problems.append(f"{name} must be {wanted}, not {value!r}")
     return problems
@@ -155,14 +160,18 @@ def _entry_problems(config: SandboxConfig) -> list[str]:
             problems.append(f"tenants.{provider} must be a list of tenants")
             continue
         for index, tenant in enumerate(tenants):
-            missing = {"id", "name", "credentials"} - set(tenant if isinstance(tenant, dict) else ())
+            missing = {"id", "name", "credentials"} - set(
+                tenant if isinstance(tenant, dict) else ()
+            )
             if missing:
                 problems.append(
                     f"tenants.{provider}[{index}] lacks {', '.join(sorted(missing))} "
                     "(each tenant needs id, name and credentials)"
                 )
     for index, endpoint in enumerate(config.webhooks):
-        missing = {"provider", "tenant", "url"} - set(endpoint if isinstance(endpoint, dict) else ())
+        missing = {"provider", "tenant", "url"} - set(
+            endpoint if isinstance(endpoint, dict) else ()
+        )
         if missing:
             problems.append(
                 f"webhooks[{index}] lacks {', '.join(sorted(missing))} "
@@ -183,50 +192,91 @@ def _entry_problems(config: SandboxConfig) -> list[str]:
 NOTES: dict[str, tuple[str, Any]] = {
     "host": ("bind address; anything but loopback requires a control token (--host)", None),
     "port": ("port; 0 picks a free one (--port)", None),
-    "db": ("SQLite file: state, clock and timers survive restarts; in memory when unset (--db)",
-           "sandbox.db"),
+    "db": (
+        "SQLite file: state, clock and timers survive restarts; in memory when unset (--db)",
+        "sandbox.db",
+    ),
     "seed": ("seed of ids and fake data: the same seed gives the same ids (--seed)", None),
-    "clock_start": ("sandbox time at start; real time when unset (--clock-start)",
-                    "2024-01-15T10:00:00Z"),
-    "clock_frozen": ("time stands still until advanced through the control API (--clock-frozen)",
-                     None),
-    "scenarios": ("scenario files loaded at start (--scenario, repeatable)",
-                  ["scenarios/zwitch/slow-bank.yaml"]),
-    "validate_responses": ("answer 500 if a response ever leaves its spec (--validate-responses)",
-                           None),
-    "fast_path": ("serve provider operations without Connexion's middleware stack "
-                  "(same answers, faster)", None),
+    "clock_start": (
+        "sandbox time at start; real time when unset (--clock-start)",
+        "2024-01-15T10:00:00Z",
+    ),
+    "clock_frozen": (
+        "time stands still until advanced through the control API (--clock-frozen)",
+        None,
+    ),
+    "scenarios": (
+        "scenario files loaded at start (--scenario, repeatable)",
+        ["scenarios/zwitch/slow-bank.yaml"],
+    ),
+    "validate_responses": (
+        "answer 500 if a response ever leaves its spec (--validate-responses)",
+        None,
+    ),
+    "fast_path": (
+        "serve provider operations without Connexion's middleware stack (same answers, faster)",
+        None,
+    ),
     "workers": ("processes sharing one database file (--workers)", None),
     "journal_size": ("exchanges the request journal keeps", None),
     "tick_seconds": ("how often due timers fire while time runs, in seconds", None),
-    "public_url": ("base URL of links the sandbox hands out (--public-url)",
-                   "http://127.0.0.1:8000"),
-    "tenants": ("replace a provider's default tenants (see `paysandbox credentials --json`)",
-                {"zwitch": [{"id": "acc_9000000009", "name": "Chai Point",
-                             "credentials": {"access_key": "ak_chai", "secret_key": "sk_chai",
-                                             "webhook_secret": "whsec_chai"},
-                             "profile": {"accounts": ["acc_9000000009"],
-                                         "merchant_name": "Chai Point", "users_id": 1}}]}),
-    "webhooks": ("webhook endpoints set at start: provider, tenant, url, secret (optional)",
-                 [{"provider": "zwitch", "tenant": "acc_1234567890",
-                   "url": "http://127.0.0.1:9000/webhooks"}]),
+    "public_url": (
+        "base URL of links the sandbox hands out (--public-url)",
+        "http://127.0.0.1:8000",
+    ),
+    "tenants": (
+        "replace a provider's default tenants (see `paysandbox credentials --json`)",
+        {
+            "zwitch": [
+                {
+                    "id": "acc_9000000009",
+                    "name": "Chai Point",
+                    "credentials": {
+                        "access_key": "ak_chai",
+                        "secret_key": "sk_chai",
+                        "webhook_secret": "whsec_chai",
+                    },
+                    "profile": {
+                        "accounts": ["acc_9000000009"],
+                        "merchant_name": "Chai Point",
+                        "users_id": 1,
+                    },
+                }
+            ]
+        },
+    ),
+    "webhooks": (
+        "webhook endpoints set at start: provider, tenant, url, secret (optional)",
+        [
+            {
+                "provider": "zwitch",
+                "tenant": "acc_1234567890",
+                "url": "http://127.0.0.1:9000/webhooks",
+            }
+        ],
+    ),
     "providers": ("serve only these providers; all when unset", ["zwitch"]),
-    "control_token": ("every /_sandbox call must send it as X-Sandbox-Token (--control-token, "
-                      "or $PAYSANDBOX_CONTROL_TOKEN)", "change-me"),
-    "allowed_hosts": ("Host names answered besides loopback and public_url (--allowed-host)",
-                      ["sandbox.internal"]),
+    "control_token": (
+        "every /_sandbox call must send it as X-Sandbox-Token (--control-token, "
+        "or $PAYSANDBOX_CONTROL_TOKEN)",
+        "change-me",
+    ),
+    "allowed_hosts": (
+        "Host names answered besides loopback and public_url (--allowed-host)",
+        ["sandbox.internal"],
+    ),
     "max_body_bytes": ("larger request bodies get 413 (--max-body-bytes)", None),
     "max_header_bytes": ("larger request lines + headers get 431 (--max-header-bytes)", None),
     "inbox_max_entries": ("entries kept per test inbox; the oldest are dropped", None),
     "inbox_max_bytes": ("bytes kept per test inbox; the oldest entries are dropped", None),
     "webhook_history": ("finished webhook deliveries kept (with their attempts)", None),
-    "deliver_batch": ("most delivery attempts one `POST /_sandbox/webhooks/deliver` makes",
-                      None),
-    "page_secret": ("key of the hosted pages' form tokens; generated at start when unset",
-                    "a-long-random-string"),
+    "deliver_batch": ("most delivery attempts one `POST /_sandbox/webhooks/deliver` makes", None),
+    "page_secret": (
+        "key of the hosted pages' form tokens; generated at start when unset",
+        "a-long-random-string",
+    ),
     "banner": ("print where everything is at start (--no-banner / --quiet turn it off)", None),
-    "log": ("what to print while serving: requests = one line per exchange (--log)",
-            ["requests"]),
+    "log": ("what to print while serving: requests = one line per exchange (--log)", ["requests"]),
     "log_format": ("text, or json for machines (--log-format)", None),
 }
 

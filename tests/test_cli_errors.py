@@ -143,8 +143,19 @@ def test_pytest_plugin_adds_no_warnings_to_a_users_run(tmp_path):
         )
     )
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-W", "error", "-p", "no:cacheprovider",
-         "-p", "no:randomly", "test_shop.py"],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-W",
+            "error",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:randomly",
+            "test_shop.py",
+        ],
         capture_output=True,
         text=True,
         timeout=120,

@@ -81,8 +81,19 @@ def test_requests_filters_the_journal(paysandbox, capsys):
 def test_requests_tail_follows_until_ctrl_c(paysandbox):
     httpx.get(paysandbox.url + "/_sandbox/clock")
     tail = subprocess.Popen(
-        [sys.executable, "-m", "sandbox", "requests", "--tail", "--limit", "1",
-         "--interval", "0.2", "--url", paysandbox.url],
+        [
+            sys.executable,
+            "-m",
+            "sandbox",
+            "requests",
+            "--tail",
+            "--limit",
+            "1",
+            "--interval",
+            "0.2",
+            "--url",
+            paysandbox.url,
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -179,8 +190,19 @@ def _endpoint(sb: Sandbox, tenant: str = "acc_1234567890") -> dict:
 
 def _listen_until_registered(sb: Sandbox, port: int) -> subprocess.Popen:
     listener = subprocess.Popen(
-        [sys.executable, "-m", "sandbox", "webhooks", "listen", "--port", str(port),
-         "--register", "zwitch:acc_1234567890", "--url", sb.url],
+        [
+            sys.executable,
+            "-m",
+            "sandbox",
+            "webhooks",
+            "listen",
+            "--port",
+            str(port),
+            "--register",
+            "zwitch:acc_1234567890",
+            "--url",
+            sb.url,
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -213,7 +235,9 @@ def test_listen_restores_the_previous_endpoint(paysandbox, stop):
         out, err = listener.communicate(timeout=30)
         assert "Traceback" not in err, err
         assert _endpoint(paysandbox) == {
-            "provider": "zwitch", "tenant": "acc_1234567890", **previous
+            "provider": "zwitch",
+            "tenant": "acc_1234567890",
+            **previous,
         }
         assert "sends its webhooks to http://127.0.0.1:9/shop again" in out
     finally:

@@ -86,7 +86,7 @@ def test_the_example_names_every_key_and_loads_as_the_defaults(tmp_path):
     uncommented = "\n\n".join(
         [groups[0]]
         + [
-            "\n".join([group.splitlines()[0]] + [_uncomment(l) for l in group.splitlines()[1:]])
+            "\n".join([group.splitlines()[0]] + [_uncomment(x) for x in group.splitlines()[1:]])
             for group in groups[1:]
         ]
     )
