@@ -244,6 +244,15 @@ def _scenario_run(args: argparse.Namespace) -> int:
     from sandbox.scenario.model import ScenarioError, load
     from sandbox.scenario.steps import run_scenario, write_junit
 
+    if args.base_url:
+        from sandbox.client import ClientError, SandboxClient
+
+        try:  # one line, not a failure per file, when the sandbox is not there at all
+            with SandboxClient(args.base_url, url_option="--base-url") as client:
+                client.call("GET", "/_sandbox/clock")
+        except ClientError as exc:
+            print(f"paysandbox scenario run: {exc}", file=sys.stderr)
+            return 2
     runs = []
     for path in args.files:
         try:

@@ -33,8 +33,15 @@ def default_url() -> str:
 class SandboxClient:
     """The control API of one running sandbox."""
 
-    def __init__(self, url: str | None = None, token: str | None = None, timeout: float = 30):
+    def __init__(
+        self,
+        url: str | None = None,
+        token: str | None = None,
+        timeout: float = 30,
+        url_option: str = "--url",
+    ) -> None:
         self.url = (url or default_url()).rstrip("/")
+        self._url_option = url_option  # named in "cannot reach" messages
         token = token or os.environ.get(TOKEN_VARIABLE)
         self._http = httpx.Client(
             base_url=self.url, timeout=timeout, headers={TOKEN_HEADER: token} if token else {}
@@ -61,9 +68,12 @@ class SandboxClient:
             ) from None
         except httpx.TransportError as exc:
             reason = " ".join(str(exc).split()) or type(exc).__name__
+            where = self._url_option
+            if where == "--url":
+                where = f"${URL_VARIABLE} or --url"
             raise ClientError(
                 f"cannot reach the sandbox at {self.url} ({reason}); start it with "
-                f"`paysandbox serve`, or point ${URL_VARIABLE} or --url at it"
+                f"`paysandbox serve`, or point {where} at it"
             ) from None
         if response.status_code == 401 and path.startswith("/_sandbox"):
             raise ClientError(

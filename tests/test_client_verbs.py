@@ -164,13 +164,15 @@ def test_trigger_refuses_unknown_events_providers_and_tenants(paysandbox, capsys
         ["trigger", "zwitch", "payment_captured"],
         ["simulate", "zwitch", "pay_1", "complete"],
         ["webhooks", "listen", "--register", "zwitch:acc_1234567890", "--port", "0"],
+        ["scenario", "run", "scenarios/zwitch/expiry.yaml", "--reset", "--base-url", "URL"],
     ],
     ids=lambda verb: " ".join(verb[:2]),
 )
 def test_an_unreachable_sandbox_is_one_line(verb):
     url = f"http://127.0.0.1:{free_port()}"
-    done = run_cli(*verb, env={"PAYSANDBOX_URL": url})
-    one_line_error(done, f"cannot reach the sandbox at {url}", "paysandbox serve", "PAYSANDBOX_URL")
+    done = run_cli(*[url if arg == "URL" else arg for arg in verb], env={"PAYSANDBOX_URL": url})
+    option = "--base-url" if "--base-url" in verb else "$PAYSANDBOX_URL or --url"
+    one_line_error(done, f"cannot reach the sandbox at {url}", "paysandbox serve", option)
 
 
 def test_client_verbs_send_the_control_token():
