@@ -27,6 +27,11 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module 'sandbox' has no attribute {name!r}")
     import importlib
 
-    value = getattr(importlib.import_module(_LAZY[name]), name)
+    with warnings.catch_warnings():
+        # Connexion 3 imports jsonschema's deprecated RefResolver. Those warnings are our
+        # dependencies' business: they must not land in a user's test output (the pytest
+        # plugin loads the server through here) or on every command.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        value = getattr(importlib.import_module(_LAZY[name]), name)
     globals()[name] = value
     return value

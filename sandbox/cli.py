@@ -5,46 +5,98 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import sys
-from typing import Sequence
+from dataclasses import replace
+from typing import Any, Callable, NoReturn, Sequence
 
-from sandbox.config import DEFAULT_SEED, TOKEN_HEADER, TOKEN_VARIABLE, SandboxConfig
+from sandbox.config import (
+    DEFAULT_SEED,
+    LOG_CHOICES,
+    LOG_FORMATS,
+    TOKEN_VARIABLE,
+    SandboxConfig,
+)
+
+# `serve` options that are configuration keys (the option's dest is the key).
+SERVE_KEYS = (
+    "host",
+    "port",
+    "db",
+    "seed",
+    "scenarios",
+    "clock_start",
+    "clock_frozen",
+    "public_url",
+    "validate_responses",
+    "workers",
+    "allowed_hosts",
+    "max_body_bytes",
+    "max_header_bytes",
+    "banner",
+    "log",
+    "log_format",
+)
 
 
-def _control_headers(args: argparse.Namespace) -> dict[str, str]:
-    """The control token a client verb sends: --control-token, else the environment."""
-    token = getattr(args, "control_token", None) or os.environ.get(TOKEN_VARIABLE)
-    return {TOKEN_HEADER: token} if token else {}
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"{port} is out of range: use 1-65535, or 0 for any free port"
+        )
+    return port
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from sandbox.banner import banner
+    from sandbox.guard import with_control_token
+    from sandbox.preflight import PreflightError, check_database, claim_port
     from sandbox.server import serve
 
-    options = {
-        "host": args.host,
-        "port": args.port,
-        "db": args.db,
-        "seed": args.seed,
-        "clock_start": args.clock_start,
-        "clock_frozen": args.frozen or None,
-        "scenarios": args.scenario or None,
-        "public_url": args.public_url,
-        "validate_responses": args.validate_responses or None,
-        "workers": args.workers,
-        "control_token": args.control_token or os.environ.get(TOKEN_VARIABLE) or None,
-        "allowed_hosts": args.allowed_host or None,
-        "max_body_bytes": args.max_body_bytes,
-        "max_header_bytes": args.max_header_bytes,
-    }
+    # Every serve option is named after its configuration key (see `config --example`).
+    options = {key: getattr(args, key) for key in SERVE_KEYS}
+    options["control_token"] = args.control_token or os.environ.get(TOKEN_VARIABLE) or None
     try:
         if args.config:
             config = SandboxConfig.from_file(args.config, **options)
         else:
             config = SandboxConfig(**{k: v for k, v in options.items() if v is not None})
+        check_database(config.db)
+        config = replace(config, port=claim_port(config.host, config.port))
+        config = with_control_token(config, announce=False)
+        if config.banner:
+            print(banner(config), flush=True)
         serve(config)
-    except (ValueError, OSError) as exc:  # a bad config or scenario file, a taken port
-        print(f"paysandbox serve: {exc}", file=sys.stderr)
+    except (ValueError, OSError, PreflightError, sqlite3.Error) as exc:
+        # a bad config or scenario file, a taken port, an unusable database
+        print(f"paysandbox serve: {_one_line(exc)}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
+
+
+def _config(args: argparse.Namespace) -> int:
+    from sandbox.config import example
+
+    if args.check:
+        try:
+            SandboxConfig.from_file(args.check)
+        except (ValueError, OSError) as exc:
+            print(f"paysandbox config: {_one_line(exc)}", file=sys.stderr)
+            return 2
+        print(f"ok   {args.check}")
+        return 0
+    print(example(), end="")
     return 0
 
 
@@ -93,8 +145,10 @@ def _specs_coverage(_args: argparse.Namespace) -> int:
                 found = hasattr(module, op_id)
                 missing += not found
                 served = "fast path" if op_id in fast else "Connexion"
-                print(f"| {name} | {method.upper()} | `{path}` | {op_id} | "
-                      f"{'yes' if found else 'MISSING'} | {served} |")
+                print(
+                    f"| {name} | {method.upper()} | `{path}` | {op_id} | "
+                    f"{'yes' if found else 'MISSING'} | {served} |"
+                )
     return 1 if missing else 0
 
 
@@ -190,6 +244,15 @@ def _scenario_run(args: argparse.Namespace) -> int:
     from sandbox.scenario.model import ScenarioError, load
     from sandbox.scenario.steps import run_scenario, write_junit
 
+    if args.base_url:
+        from sandbox.client import ClientError, SandboxClient
+
+        try:  # one line, not a failure per file, when the sandbox is not there at all
+            with SandboxClient(args.base_url, url_option="--base-url") as client:
+                client.call("GET", "/_sandbox/clock")
+        except ClientError as exc:
+            print(f"paysandbox scenario run: {exc}", file=sys.stderr)
+            return 2
     runs = []
     for path in args.files:
         try:
@@ -213,57 +276,218 @@ def _scenario_run(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _simulate(args: argparse.Namespace) -> int:
-    import httpx
+def _client_verb(verb: Callable[[Any, argparse.Namespace], int | None]) -> Callable[..., int]:
+    """Runs a client verb against the sandbox at --url, turning its failures into one line."""
 
-    response = httpx.post(
-        f"{args.base_url.rstrip('/')}/_sandbox/simulate",
+    def run(args: argparse.Namespace) -> int:
+        from sandbox.client import ClientError, SandboxClient
+
+        try:
+            with SandboxClient(args.url, args.control_token) as client:
+                return verb(client, args) or 0
+        except ClientError as exc:
+            print(f"paysandbox {args.command}: {exc}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            return 0
+
+    return run
+
+
+def _echo(line: str) -> None:
+    print(line, flush=True)
+
+
+def _clock(client: Any, args: argparse.Namespace) -> None:
+    from sandbox import client as verbs
+
+    verbs.clock(client, args.action, args.duration, _echo)
+
+
+def _reset(client: Any, _args: argparse.Namespace) -> None:
+    from sandbox import client as verbs
+
+    verbs.reset(client, _echo)
+
+
+def _requests(client: Any, args: argparse.Namespace) -> None:
+    from sandbox import client as verbs
+
+    query = verbs.JournalQuery(args.provider, args.method, args.path, args.status, args.limit)
+    verbs.requests(client, query, _echo, args.json, args.tail, args.interval)
+
+
+def _trigger(client: Any, args: argparse.Namespace) -> None:
+    from sandbox import client as verbs
+
+    verbs.trigger(client, args.provider, args.event, args.tenant, _echo)
+
+
+def _simulate(client: Any, args: argparse.Namespace) -> int:
+    from sandbox.client import ClientError
+
+    response = client.send(
+        "POST",
+        "/_sandbox/simulate",
         json={"provider": args.provider, "resource_id": args.resource, "event": args.event},
-        headers=_control_headers(args),
     )
-    print(json.dumps(response.json(), indent=2))
+    try:
+        shown = json.dumps(response.json(), indent=2)
+    except ValueError:
+        raise ClientError(f"the sandbox answered {response.status_code}: {response.text[:200]}")
+    print(shown)
     return 0 if response.status_code == 200 else 1
 
 
 def _listen(args: argparse.Namespace) -> int:
+    import signal
+
     import uvicorn
 
+    from sandbox.client import ClientError, SandboxClient, register, restore
     from sandbox.listener import default_secrets, listener_app
+    from sandbox.preflight import PreflightError, claim_port
 
     secrets = [("", "--secret", secret) for secret in args.secret or []] or default_secrets()
-    url = f"http://{args.host}:{args.port}/"
-    for target in args.register or []:
-        import httpx
-
-        provider, _, tenant = target.partition(":")
-        answer = httpx.put(
-            f"{args.sandbox.rstrip('/')}/_sandbox/webhooks/endpoints/{provider}/{tenant}",
-            json={"url": url},
-            headers=_control_headers(args),
+    registered = []
+    client = SandboxClient(args.url, args.control_token)
+    try:
+        port = claim_port(args.host, args.port)
+        url = f"http://{args.host}:{port}/"
+        for provider, tenant in args.register or []:
+            registered.append(register(client, provider, tenant, url))
+            print(f"{provider}:{tenant} now sends its webhooks to {url}")
+        print(f"listening on {url} (answering {args.status}); Ctrl-C to stop", flush=True)
+        # uvicorn turns SIGINT and SIGTERM into a clean shutdown; before it runs (and
+        # after), SIGTERM must still reach the restoring `finally` below.
+        signal.signal(signal.SIGTERM, _interrupt)
+        uvicorn.run(
+            listener_app(secrets, lambda line: print(line, flush=True), args.status),
+            host=args.host,
+            port=port,
+            log_level="warning",
         )
-        if answer.status_code != 200:
-            print(f"cannot register {target}: {answer.text}", file=sys.stderr)
-            return 1
-        print(f"{target} now sends its webhooks to {url}")
-    print(f"listening on {url} (answering {args.status}); Ctrl-C to stop", flush=True)
-    uvicorn.run(
-        listener_app(secrets, lambda line: print(line, flush=True), args.status),
-        host=args.host,
-        port=args.port,
-        log_level="warning",
-    )
+    except (ClientError, PreflightError) as exc:
+        print(f"paysandbox webhooks listen: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, _interrupt)
+        for previous in reversed(registered):
+            try:
+                print(restore(client, previous), flush=True)
+            except ClientError as exc:
+                print(f"paysandbox webhooks listen: could not restore: {exc}", file=sys.stderr)
+        client.close()
     return 0
+
+
+def _interrupt(_signum: int, _frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def _target(value: str) -> tuple[str, str]:
+    from sandbox.providers import REGISTRY
+
+    provider, colon, tenant = value.partition(":")
+    if not colon or not provider or not tenant:
+        raise argparse.ArgumentTypeError(
+            f"expected PROVIDER:TENANT, e.g. zwitch:acc_1234567890, got {value!r}"
+        )
+    if provider not in REGISTRY:
+        raise argparse.ArgumentTypeError(
+            f"unknown provider {provider!r}; known: {', '.join(REGISTRY)}"
+        )
+    return provider, tenant
+
+
+def _provider_name(value: str) -> str:
+    from sandbox.providers import REGISTRY
+
+    if value not in REGISTRY:
+        raise argparse.ArgumentTypeError(
+            f"unknown provider {value!r}; known: {', '.join(REGISTRY)}"
+        )
+    return value
+
+
+def _interval(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
+    if not 0.1 <= seconds <= 60:
+        raise argparse.ArgumentTypeError("poll between every 0.1 and 60 seconds")
+    return seconds
+
+
+def _client_options(command: argparse.ArgumentParser, *url_aliases: str) -> None:
+    """--url and --control-token, shared by every verb that talks to a running sandbox."""
+    from sandbox.client import URL_VARIABLE, default_url
+
+    command.add_argument(
+        "--url",
+        *url_aliases,
+        dest="url",
+        default=default_url(),
+        help=f"the running sandbox (${URL_VARIABLE})",
+    )
+    command.add_argument(
+        "--control-token",
+        default=None,
+        help=f"the sandbox's control token (default: ${TOKEN_VARIABLE})",
+    )
+
+
+class _DefaultsShown(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows defaults in --help, except where there is none to show."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default in (None, False) or isinstance(action.default, list):
+            return action.help
+        return super()._get_help_string(action)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with usage errors on one line that say where help is."""
+
+    def error(self, message: str) -> "NoReturn":
+        """Prints `prog: message (see prog --help)` and exits with status 2."""
+        self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("paysandbox")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
 
 
 def parser() -> argparse.ArgumentParser:
     """The command-line interface."""
-    top = argparse.ArgumentParser(prog="paysandbox", description=__doc__)
+    top = Parser(prog="paysandbox", description=__doc__)
+    top.add_argument("--version", action="version", version=f"paysandbox {_version()}")
     commands = top.add_subparsers(dest="command", required=True)
 
-    serve = commands.add_parser("serve", help="run the sandbox server")
+    serve = commands.add_parser(
+        "serve",
+        help="run the sandbox server",
+        description="Runs the sandbox. Every option is also a key of the --config file "
+        "(same name, dashes or underscores); options win over the file.",
+    )
     serve.add_argument("--host", default=None, help="bind address (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=None, help="port (default 8000)")
-    serve.add_argument("--db", default=None, help="SQLite file; state survives restarts")
+    serve.add_argument(
+        "--port", type=_port, default=None, help="port; 0 picks a free one (default 8000)"
+    )
+    serve.add_argument(
+        "--db",
+        default=None,
+        metavar="FILE",
+        help="SQLite file; state survives restarts (default: in memory)",
+    )
     serve.add_argument(
         "--seed",
         type=int,
@@ -271,17 +495,24 @@ def parser() -> argparse.ArgumentParser:
         help=f"seed for ids and fake data (default {DEFAULT_SEED})",
     )
     serve.add_argument(
-        "--scenario", action="append", metavar="FILE", help="load a scenario at start (repeatable)"
+        "--scenario",
+        dest="scenarios",
+        action="append",
+        metavar="FILE",
+        help="load a scenario at start (repeatable)",
     )
     serve.add_argument(
         "--clock-start",
         default=None,
         metavar="ISO",
-        help="sandbox time at start, e.g. 2024-01-15T10:00:00Z",
+        help="sandbox time at start, e.g. 2024-01-15T10:00:00Z (default: real time)",
     )
     serve.add_argument(
+        "--clock-frozen",
         "--frozen",
+        dest="clock_frozen",
         action="store_true",
+        default=None,
         help="time stands still until advanced through the control API",
     )
     serve.add_argument(
@@ -290,12 +521,18 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--validate-responses",
         action="store_true",
+        default=None,
         help="answer 500 if a response ever leaves its spec (for CI)",
     )
     serve.add_argument(
         "--workers", type=int, default=None, help="processes sharing one database file (default 1)"
     )
-    serve.add_argument("--config", default=None, metavar="FILE", help="YAML configuration")
+    serve.add_argument(
+        "--config",
+        default=None,
+        metavar="FILE",
+        help="YAML configuration (`paysandbox config --example` shows every key)",
+    )
     serve.add_argument(
         "--control-token",
         default=None,
@@ -304,6 +541,7 @@ def parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--allowed-host",
+        dest="allowed_hosts",
         action="append",
         metavar="NAME",
         help="a Host name to answer besides loopback and --public-url (repeatable)",
@@ -316,6 +554,25 @@ def parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         help="larger request lines + headers get 431 (32 KiB)",
+    )
+    serve.add_argument(
+        "--no-banner",
+        "--quiet",
+        dest="banner",
+        action="store_false",
+        default=None,
+        help="do not print where everything is at start",
+    )
+    serve.add_argument(
+        "--log",
+        action="append",
+        choices=LOG_CHOICES,
+        default=None,
+        help="print one line per request exchange (time, method, path, status, ms, provider, "
+        "tenant)",
+    )
+    serve.add_argument(
+        "--log-format", choices=LOG_FORMATS, default=None, help="text (default) or json lines"
     )
     serve.set_defaults(run=_serve)
 
@@ -386,21 +643,84 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
     run.set_defaults(run=_scenario_run)
 
-    simulate = commands.add_parser("simulate", help="force a lifecycle event on a resource")
+    defaults = _DefaultsShown
+    clock = commands.add_parser(
+        "clock",
+        help="show, advance, freeze or resume a running sandbox's clock",
+        formatter_class=defaults,
+        description="Sandbox time of a running sandbox: `paysandbox clock` shows it, "
+        "`advance 90s|2h|3d|1h30m` moves it forward (due transitions and webhook retries "
+        "fire), `freeze` stops it, `resume` lets it run again.",
+    )
+    clock.add_argument(
+        "action", nargs="?", default="show", choices=("show", "advance", "freeze", "resume")
+    )
+    clock.add_argument("duration", nargs="?", help="how far to advance, e.g. 90s, 2h, 3d")
+    _client_options(clock)
+    clock.set_defaults(run=_client_verb(_clock))
+
+    reset = commands.add_parser(
+        "reset",
+        help="put a running sandbox back to its seeded start state",
+        formatter_class=defaults,
+    )
+    _client_options(reset)
+    reset.set_defaults(run=_client_verb(_reset))
+
+    journal = commands.add_parser(
+        "requests",
+        help="the request journal of a running sandbox (--tail to follow)",
+        formatter_class=defaults,
+    )
+    journal.add_argument("--provider", help="only this provider (or _sandbox)")
+    journal.add_argument("--method", help="only this HTTP method")
+    journal.add_argument("--path", help="only paths containing this")
+    journal.add_argument("--status", type=int, help="only this status code")
+    journal.add_argument("--limit", type=int, default=20, help="how many of the newest to show")
+    journal.add_argument("--json", action="store_true", help="whole entries as JSON lines")
+    journal.add_argument("--tail", action="store_true", help="keep printing new ones (Ctrl-C)")
+    journal.add_argument(
+        "--interval", type=_interval, default=1.0, metavar="SECONDS", help="--tail polls this often"
+    )
+    _client_options(journal)
+    journal.set_defaults(run=_client_verb(_requests))
+
+    trigger = commands.add_parser(
+        "trigger",
+        help="create a resource and drive it to a webhook event (like `stripe trigger`)",
+        formatter_class=defaults,
+        description="Creates what EVENT needs through the provider's API as the tenant, then "
+        "simulates the transitions that emit it. Events: "
+        + "; ".join(
+            f"{name}: {', '.join(p.triggers)}" for name, p in _providers().items() if p.triggers
+        ),
+    )
+    trigger.add_argument("provider", type=_provider_name)
+    trigger.add_argument("event", help="a webhook event, e.g. payment_captured")
+    trigger.add_argument("--tenant", help="tenant id (default: the provider's first tenant)")
+    _client_options(trigger)
+    trigger.set_defaults(run=_client_verb(_trigger))
+
+    simulate = commands.add_parser(
+        "simulate", help="force a lifecycle event on a resource", formatter_class=defaults
+    )
     simulate.add_argument("provider")
     simulate.add_argument("resource", help="resource id, e.g. pay_3b6aa45389bf0b24")
     simulate.add_argument("event", help="transition name, e.g. complete")
-    simulate.add_argument("--base-url", default="http://127.0.0.1:8000")
-    simulate.add_argument("--control-token", help=f"the sandbox's token (else ${TOKEN_VARIABLE})")
-    simulate.set_defaults(run=_simulate)
+    _client_options(simulate, "--base-url")
+    simulate.set_defaults(run=_client_verb(_simulate))
 
     webhooks = commands.add_parser("webhooks", help="work with webhooks")
     webhooks_commands = webhooks.add_subparsers(dest="webhooks_command", required=True)
     listen = webhooks_commands.add_parser(
-        "listen", help="receive, verify and pretty-print webhook deliveries"
+        "listen",
+        help="receive, verify and pretty-print webhook deliveries",
+        formatter_class=defaults,
+        description="Listens for webhooks and prints them with their signature check. With "
+        "--register, points tenants' endpoints here and restores them on exit.",
     )
     listen.add_argument("--host", default="127.0.0.1")
-    listen.add_argument("--port", type=int, default=9000)
+    listen.add_argument("--port", type=_port, default=9000)
     listen.add_argument(
         "--secret",
         action="append",
@@ -412,14 +732,21 @@ def parser() -> argparse.ArgumentParser:
     listen.add_argument(
         "--register",
         action="append",
+        type=_target,
         metavar="PROVIDER:TENANT",
-        help="point this tenant's webhooks here (repeatable)",
+        help="point this tenant's webhooks here until exit (repeatable)",
     )
-    listen.add_argument(
-        "--sandbox", default="http://127.0.0.1:8000", help="the sandbox to register with"
-    )
-    listen.add_argument("--control-token", help=f"the sandbox's token (else ${TOKEN_VARIABLE})")
+    _client_options(listen, "--sandbox")
     listen.set_defaults(run=_listen)
+
+    config = commands.add_parser(
+        "config", help="show every configuration key, or check a configuration file"
+    )
+    config.add_argument(
+        "--example", action="store_true", help="print a commented example with every key"
+    )
+    config.add_argument("--check", metavar="FILE", help="validate a configuration file")
+    config.set_defaults(run=_config)
 
     credentials = commands.add_parser("credentials", help="print the default tenants")
     credentials.add_argument("--json", action="store_true", help="as JSON")
@@ -434,6 +761,12 @@ def parser() -> argparse.ArgumentParser:
     )
     coverage.set_defaults(run=_specs_coverage)
     return top
+
+
+def _providers() -> dict[str, Any]:
+    from sandbox.providers import load_providers
+
+    return load_providers()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -12,7 +12,6 @@ from sandbox import bodies
 from sandbox.providers.base import ClientCredentials, ClientRequest, Provider, Tenant
 
 
-
 def decode_body(content_type: str, content: bytes) -> Any:
     """A request body as an auth hook reads it, with the sandbox's own decoder: JSON, or a
     form as a dict (the last value of a repeated key); None when empty, of another type or

@@ -16,6 +16,7 @@ from sandbox.fastpath import FastPath
 from sandbox.guard import Guard
 from sandbox.masking import mask_headers, mask_text
 from sandbox.representations import Representation, reencoding, strip_suffix
+from sandbox.requestlog import request_logger, tenant_of
 from sandbox.runtime import Runtime
 from sandbox.store import JournalEntry
 
@@ -55,6 +56,7 @@ class SandboxASGI:
         self.fast = fast
         self.guard = Guard(runtime)
         self.is_operation = is_operation  # whether a path is documented (suffix stripping)
+        self.log = request_logger(runtime.config)  # None unless `--log requests`
 
     def _target(self, path: str) -> ASGIApp:
         if path == "/":
@@ -144,21 +146,21 @@ class SandboxASGI:
             await target(scope, receive_recorded, app_send)
         finally:
             segment = path.lstrip("/").split("/", 1)[0]
-            self.runtime.store.journal_append(
-                JournalEntry(
-                    at=self.runtime.clock.now_ms(),
-                    provider=segment
-                    if segment in self.runtime.providers or segment == "_sandbox"
-                    else "",
-                    method=scope["method"],
-                    path=path,
-                    query=mask_text(scope.get("query_string", b"").decode("latin-1")),
-                    status=response["status"],
-                    duration_ms=round((time.perf_counter() - started) * 1000, 3),
-                    request_headers=mask_headers(_headers(scope.get("headers", []))),
-                    request_body=mask_text(_text(request_body, scope.get("headers", []))),
-                    response_headers=mask_headers(_headers(response["headers"])),
-                    response_body=mask_text(_text(response_body, response["headers"])),
-                ),
-                keep=self.runtime.config.journal_size,
+            entry = JournalEntry(
+                at=self.runtime.clock.now_ms(),
+                provider=segment
+                if segment in self.runtime.providers or segment == "_sandbox"
+                else "",
+                method=scope["method"],
+                path=path,
+                query=mask_text(scope.get("query_string", b"").decode("latin-1")),
+                status=response["status"],
+                duration_ms=round((time.perf_counter() - started) * 1000, 3),
+                request_headers=mask_headers(_headers(scope.get("headers", []))),
+                request_body=mask_text(_text(request_body, scope.get("headers", []))),
+                response_headers=mask_headers(_headers(response["headers"])),
+                response_body=mask_text(_text(response_body, response["headers"])),
             )
+            self.runtime.store.journal_append(entry, keep=self.runtime.config.journal_size)
+            if self.log is not None:
+                self.log(entry, tenant_of(scope))

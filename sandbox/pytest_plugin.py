@@ -39,12 +39,20 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def _server_class() -> type["Sandbox"]:
+    # The server's dependencies warn while they import (Connexion's use of jsonschema's
+    # RefResolver, Starlette's test client): their business, never a user's test output,
+    # even under `-W error`.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from sandbox.server import Sandbox
+    return Sandbox
+
+
 @pytest.fixture(scope="session")
 def paysandbox_server() -> Iterator["Sandbox"]:
     """A sandbox server shared by the session."""
-    from sandbox.server import Sandbox
-
-    with Sandbox(reproducible_config()) as sandbox:
+    with _server_class()(reproducible_config()) as sandbox:
         yield sandbox
 
 

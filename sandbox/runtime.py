@@ -57,6 +57,12 @@ class Runtime:
         # timers see this as their base URL, whichever request or ticker fires them.
         self.served_url = f"http://{self.config.host}:{self.config.port}"
         self.providers: dict[str, Provider] = load_providers(self.config.providers)
+        stray = set(self.config.tenants) - set(self.providers)
+        if stray:
+            raise ValueError(
+                f"tenants for unknown provider(s) {', '.join(sorted(stray))}; "
+                f"served: {', '.join(self.providers)}"
+            )
         self.tenants: dict[str, tuple[Tenant, ...]] = {
             name: self._configured_tenants(provider) for name, provider in self.providers.items()
         }
@@ -104,13 +110,16 @@ class Runtime:
         if not self.store.get_meta(_SEEDED_KEY):
             self._seed()
         self._release_orphaned_leases()
-        for endpoint in self.config.webhooks:
-            self.set_webhook_endpoint(
-                endpoint["provider"],
-                endpoint["tenant"],
-                endpoint.get("url"),
-                endpoint.get("secret"),
-            )
+        for index, endpoint in enumerate(self.config.webhooks):
+            try:
+                self.set_webhook_endpoint(
+                    endpoint["provider"],
+                    endpoint["tenant"],
+                    endpoint.get("url"),
+                    endpoint.get("secret"),
+                )
+            except KeyError as exc:  # an unknown provider or tenant in the configuration
+                raise ValueError(f"webhooks[{index}]: {exc.args[0]}") from None
         for entry in self.store.get_meta(_SCENARIOS_KEY) or []:
             # Loaded before a restart: behaviour comes back, fixtures are already stored.
             scenario = scenario_model.from_dict(entry["doc"], entry["source"])

@@ -191,7 +191,7 @@ def serve(config: SandboxConfig) -> None:
                 build_app(runtime),
                 host=config.host,
                 port=config.port,
-                log_level="info",
+                log_level="warning" if config.banner else "info",
                 access_log=False,
                 **server_limits(config),
             )
@@ -215,7 +215,7 @@ def serve(config: SandboxConfig) -> None:
             workers=config.workers,
             host=config.host,
             port=config.port,
-            log_level="info",
+            log_level="warning" if config.banner else "info",
             access_log=False,
             **server_limits(config),
         )

@@ -6,11 +6,14 @@ ever picked, released and then raced for by another process."""
 from __future__ import annotations
 
 import re
+import socket
 import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Iterator
 
 import httpx
 import pytest
@@ -45,22 +48,22 @@ def _drain(served: Served) -> None:
         served.log.append(line)
 
 
-def serve(*options: str, answers: int = 1) -> Served:
-    """`python -m sandbox serve` on a port the server picks, frozen at 2024-01-15T10:00:00Z,
-    returned once it has answered `answers` requests."""
+@contextmanager
+def closed_port() -> Iterator[int]:
+    """A loopback port nobody can connect to while the block runs: bound (so nothing else
+    takes it) but not listening, so a connection is refused."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield sock.getsockname()[1]
+
+
+def serve(*options: str, answers: int = 1, frozen: bool = True) -> Served:
+    """`python -m sandbox serve` on a port the server picks, frozen at 2024-01-15T10:00:00Z
+    (or on a real-time clock, as a user starts it), returned once it has answered `answers`
+    requests."""
+    clock = ["--clock-start", "2024-01-15T10:00:00Z", "--frozen"] if frozen else []
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "sandbox",
-            "serve",
-            "--port",
-            "0",
-            "--clock-start",
-            "2024-01-15T10:00:00Z",
-            "--frozen",
-            *options,
-        ],
+        [sys.executable, "-m", "sandbox", "serve", "--port", "0", "--no-banner", *clock, *options],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,

@@ -14,6 +14,11 @@ REGISTRY: dict[str, str] = {
 
 def load_providers(names: list[str] | None = None) -> dict[str, Provider]:
     """Imports the registered providers (or only `names`), keyed by URL prefix."""
+    unknown = [n for n in names or () if n not in REGISTRY]
+    if unknown:
+        raise ValueError(
+            f"unknown provider {', '.join(map(repr, unknown))}; known: {', '.join(REGISTRY)}"
+        )
     selected = REGISTRY if names is None else {n: REGISTRY[n] for n in names}
     providers = {}
     for name, module in selected.items():

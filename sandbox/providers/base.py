@@ -122,6 +122,21 @@ ClientAuth = Callable[[Tenant, ClientRequest], ClientCredentials]
 sandbox clock, an HMAC over body fields. Used by `paysandbox contract` (as a Schemathesis
 auth provider), scenario steps and the pytest fixture's clients."""
 
+
+@dataclass(frozen=True)
+class Trigger:
+    """How `paysandbox trigger PROVIDER EVENT` makes a provider emit one webhook event: create
+    a resource through the provider's own API (as the tenant), then force the lifecycle
+    transitions `steps` in order through the control API's simulate call."""
+
+    kind: str  # the kind of resource created (lifecycle machine name)
+    path: str  # the provider API path that creates it; `{tenant}` is the tenant's id
+    body: Mapping[str, Any]  # the create body; `{unique}` in a string becomes a fresh value
+    steps: tuple[str, ...] = ()  # transitions to simulate after creating
+    method: str = "POST"
+    id_field: str = "id"  # where the created resource's id is in the JSON response
+
+
 Authenticator = Callable[[Mapping[str, Any]], "Callable[..., Any] | None"]
 """Given a security scheme from the spec, the function Connexion should call to verify it.
 The function returns token info (a dict with at least `tenant`), or raises ApiError."""
@@ -178,3 +193,6 @@ class Provider:
         return ClientCredentials(
             headers={**fixed, **computed.headers}, body_fields=dict(computed.body_fields)
         )
+
+    # webhook event name → how to produce it (`paysandbox trigger`)
+    triggers: Mapping[str, Trigger] = field(default_factory=dict)

@@ -15,6 +15,7 @@ from xml.etree import ElementTree
 import httpx
 
 from sandbox.clientauth import remote_clock, with_fields
+from sandbox.clock import iso_z
 from sandbox.config import TOKEN_HEADER, TOKEN_VARIABLE, SandboxConfig
 from sandbox.lifecycle import parse_duration
 from sandbox.matching import MISSING, holds, lookup
@@ -26,6 +27,10 @@ DEFAULT_START = "2024-01-15T10:00:00Z"
 # Links in responses use this base in scenario runs, so output does not depend on the port.
 STABLE_PUBLIC_URL = "http://127.0.0.1:8000"
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# ${start}, ${start+5m}, ${start-20d:date}: instants relative to the scenario's start, so a
+# scenario reads the same on a fresh in-process sandbox and on a long-running server.
+_INSTANT = re.compile(r"\$\{start(?:([+-])([0-9][0-9a-z.]*))?(:date)?\}")
+START_MS = "_start_ms"  # the scenario's start instant among the variables
 
 
 class StepFailed(Exception):
@@ -72,8 +77,20 @@ class ScenarioRun:
         return [(step.label, step.status, step.body) for step in self.steps]
 
 
+def _instant(match: re.Match[str], variables: dict[str, Any]) -> str:
+    sign, offset, as_date = match.groups()
+    try:
+        shift = parse_duration(offset) if offset else 0
+    except ValueError as exc:
+        raise StepFailed(f"{match.group(0)}: {exc}") from None
+    ms = variables[START_MS] + (-shift if sign == "-" else shift)
+    return time.strftime("%Y-%m-%d", time.gmtime(ms // 1000)) if as_date else iso_z(ms)
+
+
 def _substitute(value: Any, variables: dict[str, Any]) -> Any:
     if isinstance(value, str):
+        if START_MS in variables:
+            value = _INSTANT.sub(lambda m: _instant(m, variables), value)
         whole = _VARIABLE.fullmatch(value)
         if whole:  # "${amount}" keeps the saved value's type
             return _variable(whole.group(1), variables)
@@ -101,21 +118,41 @@ class StepRunner:
     """Executes one scenario's steps against a sandbox at `base_url`."""
 
     def __init__(
-        self, base_url: str, scenario: Scenario, client: httpx.Client | None = None
+        self,
+        base_url: str,
+        scenario: Scenario,
+        client: httpx.Client | None = None,
+        live: bool = False,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.live = live  # a sandbox others use: set its clock up for the run, then restore
         self.scenario = scenario
         self.client = client or httpx.Client(timeout=60)
         self.variables: dict[str, Any] = {}
         self._tenants: dict[tuple[str, str | None], Tenant] = {}
         self._headers: dict[tuple[str, str | None], dict[str, str]] = {}
         self._providers: dict[str, Provider] = {}
+        self._inbox_statuses: dict[str, int] = {}  # before the steps changed them
 
     def run(self) -> ScenarioRun:
         """Loads the scenario into the sandbox, runs the steps (stopping at the first failed
-        one) and unloads it again."""
+        one), unloads it again and restores what the steps changed (the clock's mode,
+        webhook endpoints, test-inbox statuses)."""
         run = ScenarioRun(self.scenario.name, self.scenario.source)
         started = time.perf_counter()
+        try:
+            saved = self._begin()
+        except httpx.HTTPError as exc:
+            run.error = f"the sandbox at {self.base_url} does not answer: {exc}"
+            return run
+        try:
+            self._run_steps(run)
+        finally:
+            self._restore(saved)
+            run.seconds = time.perf_counter() - started
+        return run
+
+    def _run_steps(self, run: ScenarioRun) -> None:
         url = f"{self.base_url}/_sandbox/scenarios"
         if self.scenario.text:  # as written, so the sandbox's errors carry line numbers
             loaded = self.client.post(
@@ -129,7 +166,7 @@ class StepRunner:
             run.error = (
                 f"the sandbox refused the scenario ({loaded.status_code}): {_excerpt(loaded)}"
             )
-            return run
+            return
         try:
             self.variables["sandbox"] = self.base_url
             self.variables.update(loaded.json()["fixtures"])
@@ -143,8 +180,62 @@ class StepRunner:
             run.error = f"the sandbox stopped answering: {exc}"
         finally:
             self.client.delete(f"{self.base_url}/_sandbox/scenarios/{self.scenario.name}")
-            run.seconds = time.perf_counter() - started
-        return run
+
+    def _begin(self) -> dict[str, Any]:
+        """Freezes the clock for the run at the next whole minute (time moves only through
+        the steps, and fixed rate-limit windows line up as on a fresh sandbox), and notes
+        what the steps may change so that `_restore` can put it back."""
+        clock = self.client.get(f"{self.base_url}/_sandbox/clock").json()
+        if not self.live:  # a sandbox of its own, started with the scenario's clock
+            clock_now = clock
+        elif not clock["frozen"]:
+            clock_now = self.client.post(f"{self.base_url}/_sandbox/clock/freeze").json()
+        else:
+            clock_now = clock
+        now = clock_now["now_ms"]
+        if self.live:  # always forward, so that no two runs share a start (nor a run_id)
+            step = 60_000 - now % 60_000
+            self.client.post(f"{self.base_url}/_sandbox/clock/advance", json={"seconds": step / 1000})
+            now += step
+        self.variables[START_MS] = now
+        self.variables["start"] = iso_z(now)
+        # Unique per run against a long-lived sandbox, the same on every fresh one: for
+        # references that must not collide with an earlier run's.
+        self.variables["run_id"] = f"{now // 60_000:x}"
+        endpoints = self.client.get(f"{self.base_url}/_sandbox/webhooks/endpoints").json()
+        return {"frozen": clock["frozen"], "endpoints": endpoints["data"]}
+
+    def _restore(self, saved: dict[str, Any]) -> None:
+        try:
+            for name, status in self._inbox_statuses.items():
+                self.client.put(
+                    f"{self.base_url}/_sandbox/inbox/{name}/status", json={"status": status}
+                )
+            now = self.client.get(f"{self.base_url}/_sandbox/webhooks/endpoints").json()["data"]
+            for before in saved["endpoints"]:
+                if before in now:
+                    continue
+                where = (
+                    f"{self.base_url}/_sandbox/webhooks/endpoints/"
+                    f"{before['provider']}/{before['tenant']}"
+                )
+                if before["url"] is None:
+                    self.client.delete(where)
+                else:
+                    self.client.put(where, json={"url": before["url"], "secret": before["secret"]})
+            if self.live and not saved["frozen"]:
+                self.client.post(f"{self.base_url}/_sandbox/clock/resume")
+        except httpx.HTTPError:
+            pass  # the sandbox is gone; the run's error says so already
+
+    def _remember_inbox_status(self, provider: str, request: dict[str, Any]) -> None:
+        match = re.fullmatch(r"/inbox/([^/]+)/status", request["path"])
+        if provider != CONTROL or request["method"].upper() != "PUT" or match is None:
+            return
+        name = match.group(1)
+        if name not in self._inbox_statuses:
+            inbox = self.client.get(f"{self.base_url}/_sandbox/inbox/{name}")
+            self._inbox_statuses[name] = inbox.json()["status"] if inbox.is_success else 200
 
     def _load_credentials(self) -> None:
         tenants = self.client.get(f"{self.base_url}/_sandbox/credentials").json()
@@ -258,6 +349,7 @@ class StepRunner:
             )
         request = step["request"]
         provider = self._provider(request)
+        self._remember_inbox_status(provider, request)
         headers: dict[str, str] = {}
         body = request.get("json", request.get("form"))
         if request.get("auth", True) and provider != CONTROL:
@@ -389,7 +481,7 @@ def run_scenario(
         with httpx.Client(timeout=60, headers={TOKEN_HEADER: token} if token else {}) as client:
             if reset:
                 client.post(f"{base_url.rstrip('/')}/_sandbox/reset")
-            return StepRunner(base_url, scenario, client).run()
+            return StepRunner(base_url, scenario, client, live=True).run()
     from sandbox.server import Sandbox
 
     with Sandbox(sandbox_config(scenario)) as sb, httpx.Client(timeout=60) as client:

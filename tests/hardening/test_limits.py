@@ -8,9 +8,8 @@ import os
 import httpx
 import pytest
 
-from tests.hardening.helpers import deliver_rounds, queue_deliveries, quiet_runtime
-
 from tests.conftest import ZWITCH_A
+from tests.hardening.helpers import deliver_rounds, queue_deliveries, quiet_runtime
 from tests.providers.zwitch.helpers import COLLECT_PATH, DOC_COLLECT_BODY
 
 MiB = 1024 * 1024

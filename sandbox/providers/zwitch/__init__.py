@@ -11,6 +11,7 @@ from sandbox.providers.zwitch import (
     models,
     pages,
     seed,
+    triggers,
     webhooks,
 )
 
@@ -30,4 +31,5 @@ PROVIDER = Provider(
     client_headers=auth.client_headers,
     pages=pages.blueprint,
     webhooks=webhooks.WEBHOOKS,
+    triggers=triggers.TRIGGERS,
 )
