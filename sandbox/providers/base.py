@@ -132,3 +132,6 @@ class Provider:
     pages: "Callable[[], flask.Blueprint] | None" = None  # human-facing HTML pages
     representations: tuple[Representation, ...] = ()  # path suffixes such as .json / .xml
     webhooks: Webhooks | None = None
+    # kind → the data fields its list filters and sorts use (`store.query`'s `data.<name>`;
+    # dotted for nested ones), each indexed by the store.
+    indexes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
