@@ -81,7 +81,13 @@ class Page:
     records: list[Record]
     total: int | None
     has_more: bool = False
-    next_cursor: str | None = None
+    # (order, sort key of the last record) when more follow: the cursor, not yet encoded
+    resume: tuple[str, list[Any]] | None = field(default=None, repr=False)
+
+    @property
+    def next_cursor(self) -> str | None:
+        """What to pass as `query(after=...)` for the next page; None on the last page."""
+        return None if self.resume is None else _cursor(*self.resume)
 
 
 class BadCursor(ValueError):
@@ -794,8 +800,8 @@ class SQLiteStore:
                 ).fetchall()
                 records = self._cached_page(provider, tenant, kind, rows[:limit], key.index("id"))
         more = len(rows) > limit
-        cursor = _cursor(order, list(rows[limit - 1][: len(key)])) if more and limit else None
-        return Page(records, total, more, cursor)
+        resume = (order, list(rows[limit - 1][: len(key)])) if more and limit else None
+        return Page(records, total, more, resume)
 
     def _cached_page(
         self, provider: str, tenant: str, kind: str, found: list[tuple], id_at: int
