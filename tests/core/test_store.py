@@ -364,3 +364,17 @@ def test_a_providers_declared_indexes_are_created_by_the_runtime(monkeypatch):
     )
     assert any("resources_zwitch__upi_collect__remitter_vpa_handle" in step for step in plan)
     rt.close()
+
+
+def test_processes_sharing_a_file_list_each_others_changes(tmp_path):
+    first = SQLiteStore(tmp_path / "shared.db", shared=True)
+    second = SQLiteStore(tmp_path / "shared.db", shared=True)
+    first.insert(_payment("pay01", 1001, method="upi"))
+    listed = second.query("p", "t1", "payment", where={"data.method": "upi"}).records[0]
+    first.wipe()  # another worker resets: the same id and version come back with other data
+    first.insert(_payment("pay01", 1001, method="upi", amount=7))
+    again = second.query("p", "t1", "payment", where={"data.method": "upi"}).records[0]
+    assert (listed.version, again.version) == (1, 1)
+    assert "amount" not in listed.data and again.data["amount"] == 7
+    first.close()
+    second.close()
