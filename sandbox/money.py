@@ -30,6 +30,10 @@ def rupees(paise: int) -> Decimal:
 
 def as_number(paise: int) -> float:
     """For JSON number fields only (rendering, never arithmetic): 10050 → 100.5."""
+    # The float nearest to paise/100, as float(rupees(paise)) gives, without building two
+    # Decimals per listed amount: IEEE division of integers below 2**53 rounds correctly.
+    if abs(paise) < 2**53:
+        return paise / 100
     return float(rupees(paise))
 
 

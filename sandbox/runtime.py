@@ -67,6 +67,9 @@ class Runtime:
             name: self._configured_tenants(provider) for name, provider in self.providers.items()
         }
         self.store: Store = store or SQLiteStore(self.config.db, shared=self.config.workers > 1)
+        for name, provider in self.providers.items():
+            for kind, fields in provider.indexes.items():
+                self.store.index(name, kind, tuple(fields))
         start = None if self.config.clock_start is None else parse_instant(self.config.clock_start)
         self.clock = Clock(start_ms=start, frozen=self.config.clock_frozen)
         self.ids = IdGenerator(self.config.seed, self.store.next_number)

@@ -7,16 +7,20 @@ concurrent captures (or completes) of one resource cannot both win.
 
 from __future__ import annotations
 
+import base64
 import json
+import re
 import sqlite3
 import threading
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Mapping, Protocol
 
 EVENT_HISTORY = 20_000  # emitted events kept for inspection
 # Offsets beyond this are treated as "past the end": SQLite integers are 64-bit.
 MAX_OFFSET = 2**62
+RECORD_CACHE = 8192  # decoded records kept by `query` (see SQLiteStore._cached_page)
 
 
 @dataclass(frozen=True)
@@ -84,10 +88,35 @@ class Event:
 
 @dataclass(frozen=True)
 class Page:
-    """One page of a listing plus the number of rows matching the filters."""
+    """One page of a listing: its records, the number of rows matching the filters (None
+    when the query asked not to count), whether more rows follow, and the cursor that
+    continues after this page (None on the last page)."""
 
     records: list[Record]
-    total: int
+    total: int | None
+    has_more: bool = False
+    # (order, sort key of the last record) when more follow: the cursor, not yet encoded
+    resume: tuple[str, list[Any]] | None = field(default=None, repr=False)
+
+    @property
+    def next_cursor(self) -> str | None:
+        """What to pass as `query(after=...)` for the next page; None on the last page."""
+        return None if self.resume is None else _cursor(*self.resume)
+
+
+class BadCursor(ValueError):
+    """A `query(after=...)` cursor that this store did not hand out for that order."""
+
+
+Where = Mapping[str, Any]
+"""The filters of `Store.query`, every one of which must hold. A key names a column —
+`state`, `parent`, `ref`, `id`, `created_at` — or a data field, `data.<name>[.<name>…]` (a
+path into the record's JSON data). A value is a string or number (equal to it) or a dict
+of tests: `in` (a collection), `ne`, `gt`, `gte`, `lt`, `lte`, and `exists` (True: present
+and not null). A None value or operand filters nothing, so optional request parameters can
+be passed straight through: `{"state": status, "created_at": {"gte": since, "lt": until}}`.
+Data fields a provider lists in `Provider.indexes` are indexed; others are read from every
+record of the tenant's kind."""
 
 
 @dataclass(frozen=True)
@@ -164,19 +193,29 @@ class Store(Protocol):
     def compare_and_set(
         self, record: Record, state: str, data: dict[str, Any]
     ) -> Record | None: ...
+    def index(self, provider: str, kind: str, fields: tuple[str, ...]) -> None: ...
     def query(
         self,
         provider: str,
         tenant: str,
         kind: str,
         *,
-        state: str | None = None,
-        parent: str | None = None,
-        created_from: int | None = None,
-        created_to: int | None = None,
+        where: Where | None = None,
+        order: str = "-created_at",
         limit: int = 20,
         offset: int = 0,
+        after: str | None = None,
+        count: bool = True,
     ) -> Page: ...
+    def explain(
+        self,
+        provider: str,
+        tenant: str,
+        kind: str,
+        *,
+        where: Where | None = None,
+        order: str = "-created_at",
+    ) -> list[str]: ...
     def schedule(self, timer: Timer) -> None: ...
     def next_due(self) -> int | None: ...
     def due_timers(self, now: int, limit: int = 100) -> list[Timer]: ...
@@ -276,11 +315,18 @@ CREATE TABLE IF NOT EXISTS resources (
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX IF NOT EXISTS resources_ref
     ON resources (provider, tenant, kind, ref) WHERE ref IS NOT NULL;
-CREATE INDEX IF NOT EXISTS resources_newest ON resources (provider, tenant, kind, created_at);
-CREATE INDEX IF NOT EXISTS resources_by_state
-    ON resources (provider, tenant, kind, state, created_at);
-CREATE INDEX IF NOT EXISTS resources_by_parent
-    ON resources (provider, tenant, kind, parent, created_at);
+-- Listing indexes end in (created_at, id, version): a page reads its order and, with the
+-- version, whether the decoded records cached by `query` are current, without visiting a
+-- single row. (Files written before them carry the narrower indexes dropped here.)
+DROP INDEX IF EXISTS resources_newest;
+DROP INDEX IF EXISTS resources_by_state;
+DROP INDEX IF EXISTS resources_by_parent;
+CREATE INDEX IF NOT EXISTS resources_listing
+    ON resources (provider, tenant, kind, created_at, id, version);
+CREATE INDEX IF NOT EXISTS resources_listing_by_state
+    ON resources (provider, tenant, kind, state, created_at, id, version);
+CREATE INDEX IF NOT EXISTS resources_listing_by_parent
+    ON resources (provider, tenant, kind, parent, created_at, id, version);
 CREATE TABLE IF NOT EXISTS tallies (
     provider TEXT NOT NULL, tenant TEXT NOT NULL, kind TEXT NOT NULL,
     dimension TEXT NOT NULL, value TEXT NOT NULL, count INTEGER NOT NULL,
@@ -396,6 +442,142 @@ def _record(row: tuple) -> Record:
     )
 
 
+_COLUMNS = ("id", "state", "parent", "ref", "created_at")
+_NOT_NULL = ("id", "state", "created_at")
+_DATA_FIELD = re.compile(r"^data((?:\.[A-Za-z_][A-Za-z0-9_]*)+)$")
+_COMPARISONS = {"ne": "!=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
+_TESTS = ("eq", "in", *_COMPARISONS, "exists")
+
+
+def _expression(path: str) -> str:
+    """The SQL of a queryable field (a column or `data.<path>`). Data fields are read with exactly the expression the
+    indexes of `SQLiteStore.index` are built on, which is what lets SQLite use them."""
+    if path in _COLUMNS:
+        return path
+    found = _DATA_FIELD.match(path)
+    if found is None:
+        raise ValueError(
+            f"cannot query on {path!r}: use one of {', '.join(_COLUMNS)} or data.<field>"
+        )
+    return f"json_extract(data, '${found.group(1)}')"
+
+
+@lru_cache(maxsize=256)
+def _scope(provider: str, kind: str) -> str:
+    # Literals, not parameters: SQLite uses a partial index only when the query's WHERE
+    # visibly implies the index's, and a bound parameter does not.
+    def quoted(text: str) -> str:
+        return "'" + text.replace("'", "''") + "'"
+
+    return f"provider={quoted(provider)} AND kind={quoted(kind)}"
+
+
+def _operand(path: str, test: str, value: Any) -> Any:
+    if not isinstance(value, (str, int, float)):
+        raise ValueError(f"{path} {test}: {value!r} is not a string or a number")
+    return value
+
+
+def _tests(where: Where | None) -> list[tuple[str, str, Any]]:
+    """(field, test, operand) of every filter that filters something."""
+    found = []
+    for path, test in (where or {}).items():
+        # dict, not Mapping: an isinstance check against an ABC costs more than the rest.
+        for name, operand in (test if isinstance(test, dict) else {"eq": test}).items():
+            if name not in _TESTS:
+                raise ValueError(f"unknown test {name!r} on {path} (use {', '.join(_TESTS)})")
+            if operand is not None:
+                found.append((path, name, operand))
+    return found
+
+
+def _conditions(tests: list[tuple[str, str, Any]]) -> tuple[list[str], list[Any]]:
+    """SQL conditions and their parameters for `_tests(where)`."""
+    shape: list[tuple[str, str, Any]] = []
+    params: list[Any] = []
+    for path, test, operand in tests:
+        if test == "exists":
+            shape.append((path, test, bool(operand)))
+        elif test == "in":
+            if isinstance(operand, (str, bytes, dict)):
+                raise ValueError(f"{path} in: {operand!r} is not a collection of values")
+            values = [_operand(path, test, value) for value in operand]
+            shape.append((path, test, len(values)))
+            params.extend(values)
+        else:
+            shape.append((path, test, None))
+            params.append(_operand(path, test, operand))
+    return list(_clauses(tuple(shape))), params
+
+
+@lru_cache(maxsize=1024)
+def _clauses(shape: tuple[tuple[str, str, Any], ...]) -> tuple[str, ...]:
+    # Remembered by shape (fields, tests, number of values): a list endpoint asks the same
+    # few shapes over and over, and building the SQL costs more than SQLite running it.
+    clauses = []
+    for path, test, detail in shape:
+        expression = _expression(path)
+        if test == "exists":
+            clauses.append(f"{expression} IS {'NOT ' if detail else ''}NULL")
+        elif test == "in":
+            clauses.append(f"{expression} IN ({','.join('?' * detail)})" if detail else "0")
+        else:
+            clauses.append(f"{expression}{_COMPARISONS.get(test, '=')}?")
+    return tuple(clauses)
+
+
+@lru_cache(maxsize=256)
+def _ordering(order: str) -> tuple[tuple[str, ...], bool]:
+    """The sort key of `order` (`created_at`, `-data.date`): the field, then creation time
+    and id, so that every record has exactly one place; and whether it is descending."""
+    descending = order.startswith("-")
+    path = order[1:] if descending else order
+    key = [_expression(path)]
+    for tiebreak in ("created_at", "id"):
+        if "id" not in key and tiebreak not in key:
+            key.append(tiebreak)
+    return tuple(key), descending
+
+
+def _after(key: tuple[str, ...], descending: bool, position: list[Any]) -> tuple[str, list[Any]]:
+    """The condition for records that sort after `position` (the key values of the last
+    record of the previous page). SQLite sorts NULL first, so a data field that some
+    records lack needs spelling out; the rest is one row-value comparison."""
+    sign = "<" if descending else ">"
+    if key[0] in _NOT_NULL:
+        columns = ", ".join(key)
+        return f"({columns}) {sign} ({','.join('?' * len(key))})", list(position)
+    first, rest, value = key[0], ", ".join(key[1:]), position[0]
+    tail = f"({rest}) {sign} ({','.join('?' * (len(key) - 1))})"
+    if value is None:
+        if descending:
+            return f"({first} IS NULL AND {tail})", position[1:]
+        return f"({first} IS NOT NULL OR {tail})", position[1:]
+    nulls = f" OR {first} IS NULL" if descending else ""
+    return f"({first} {sign} ?{nulls} OR ({first} = ? AND {tail}))", [value, value, *position[1:]]
+
+
+def _cursor(order: str, position: list[Any]) -> str:
+    raw = json.dumps([order, position], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _position(cursor: str, order: str, length: int) -> list[Any]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        made_for, position = json.loads(raw)
+    except (ValueError, TypeError):
+        raise BadCursor(f"{cursor!r} is not a cursor this sandbox handed out") from None
+    if (
+        made_for != order
+        or not isinstance(position, list)
+        or len(position) != length
+        or not all(v is None or isinstance(v, (str, int, float)) for v in position)
+    ):
+        raise BadCursor(f"{cursor!r} is not a cursor for the order {order!r}")
+    return position
+
+
 class _Transaction:
     """`with store.transaction():` — a class rather than a generator because a create
     enters several nested ones and generator-based context managers cost three times more.
@@ -472,6 +654,7 @@ class SQLiteStore:
             self._add_columns()
         self._journal_buffer: list[tuple] = []
         self._journal_keep = 1000
+        self._records: dict[tuple[str, str, str, str], Record] = {}
 
     # -- transactions -----------------------------------------------------------------
 
@@ -613,68 +796,175 @@ class SQLiteStore:
                 return None
         return record.evolve(state=state, data=data, version=record.version + 1)
 
+    # -- queries ----------------------------------------------------------------------
+
+    def index(self, provider: str, kind: str, fields: tuple[str, ...]) -> None:
+        """Indexes data fields of one provider's kind (named as in `Where`, without the
+        `data.` prefix), so that filters on them, and orders by them, read an index rather
+        than every record. Each is a partial index that only that kind's rows carry."""
+        for path in fields:
+            expression = _expression(f"data.{path}")
+            name = re.sub(r"\W", "_", f"resources_{provider}__{kind}__{path}")
+            with self._lock:
+                self._conn.execute(
+                    f'CREATE INDEX IF NOT EXISTS "{name}" ON resources '
+                    # provider and kind again, though fixed by the WHERE: SQLite ranks an
+                    # index by the equalities it serves, and would otherwise prefer
+                    # resources_listing and filter every record of the tenant's kind.
+                    f"(provider, tenant, kind, {expression}, created_at, id, version) "
+                    f"WHERE {_scope(provider, kind)}"
+                )
+
+    def _listing(
+        self,
+        provider: str,
+        tenant: str,
+        kind: str,
+        tests: list[tuple[str, str, Any]],
+        order: str,
+        after: str | None,
+    ) -> tuple[str, str, list[Any], tuple[str, ...]]:
+        """The WHERE and ORDER BY of a query, its parameters and its sort key."""
+        conditions, params = _conditions(tests)
+        key, descending = _ordering(order)
+        if after is not None:
+            clause, values = _after(key, descending, _position(after, order, len(key)))
+            conditions.append(clause)
+            params.extend(values)
+        condition = " AND ".join([f"{_scope(provider, kind)} AND tenant=?", *conditions])
+        direction = " DESC" if descending else ""
+        return condition, ", ".join(k + direction for k in key), [tenant, *params], key
+
     def query(
         self,
         provider: str,
         tenant: str,
         kind: str,
         *,
-        state: str | None = None,
-        parent: str | None = None,
-        created_from: int | None = None,
-        created_to: int | None = None,
+        where: Where | None = None,
+        order: str = "-created_at",
         limit: int = 20,
         offset: int = 0,
+        after: str | None = None,
+        count: bool = True,
     ) -> Page:
-        """Newest-first page of a tenant's records with optional filters; `created_to` is
-        exclusive."""
-        where = ["provider=?", "tenant=?", "kind=?"]
-        params: list[Any] = [provider, tenant, kind]
-        for clause, value in (
-            ("state=?", state),
-            ("parent=?", parent),
-            ("created_at>=?", created_from),
-            ("created_at<?", created_to),
-        ):
-            if value is not None:
-                where.append(clause)
-                params.append(value)
-        condition = " AND ".join(where)
+        """A page of a tenant's records of one kind that pass every filter of `where` (see
+        `Where`), sorted by `order`: a field named as in `where`, `-` first for descending
+        (newest first by default). Page on with `offset`, or with `after=page.next_cursor`,
+        which costs the same on every page and skips nothing when records are added.
+        `total` counts every match (not only those after the cursor): from the tallies
+        when the filters are a state (or a set of states) or a parent alone, otherwise
+        by counting, which `count=False` skips."""
+        tests = _tests(where)
+        condition, ordering, params, key = self._listing(
+            provider, tenant, kind, tests, order, after
+        )
         with self._lock:
-            total = self._tallied(provider, tenant, kind, state, parent, created_from, created_to)
-            if total is None:
-                total = self._conn.execute(
-                    f"SELECT COUNT(*) FROM resources WHERE {condition}", params
-                ).fetchone()[0]
-            if offset >= total:
-                return Page([], total)
-            rows = self._conn.execute(
-                f"SELECT {_RESOURCE_COLUMNS} FROM resources WHERE {condition} "
-                "ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
-                [*params, limit, min(offset, MAX_OFFSET)],
-            ).fetchall()
-        return Page([_record(row) for row in rows], total)
+            total = None
+            if count:
+                total = self._tallied(provider, tenant, kind, tests)
+                if total is None:
+                    total = self._count(provider, tenant, kind, tests)
+                if offset >= total:
+                    return Page([], total)
+            tail = f"FROM resources WHERE {condition} ORDER BY {ordering} LIMIT ? OFFSET ?"
+            bounds = [limit + 1, min(offset, MAX_OFFSET)]  # one more: are there more?
+            if self.shared:
+                rows = self._conn.execute(
+                    f"SELECT {', '.join(key)}, {_RESOURCE_COLUMNS} {tail}", [*params, *bounds]
+                ).fetchall()
+                records = [_record(row[len(key) :]) for row in rows[:limit]]
+            else:
+                rows = self._conn.execute(
+                    f"SELECT {', '.join(key)}, version {tail}", [*params, *bounds]
+                ).fetchall()
+                records = self._cached_page(provider, tenant, kind, rows[:limit], key.index("id"))
+        more = len(rows) > limit
+        resume = (order, list(rows[limit - 1][: len(key)])) if more and limit else None
+        return Page(records, total, more, resume)
 
-    def _tallied(
+    def _cached_page(
+        self, provider: str, tenant: str, kind: str, found: list[tuple], id_at: int
+    ) -> list[Record]:
+        """The records of a page, given (sort key…, version) rows, decoded only when the
+        cache lacks that version. Decoding a record's JSON costs more than all of SQLite's
+        work for a page, and the same recent records are listed again and again. Only
+        committed versions are kept (a version number never comes back with other data
+        except after `wipe`, which empties the cache), and only when no other process
+        shares the file; cached records are shared, so their data must not be mutated."""
+        cache = self._records
+        records: dict[str, Record] = {}
+        missing = []
+        for row in found:
+            cached = cache.get((provider, tenant, kind, row[id_at]))
+            if cached is not None and cached.version == row[-1]:
+                records[cached.id] = cached
+            else:
+                missing.append(row[id_at])
+        if missing:
+            rows = self._conn.execute(
+                f"SELECT {_RESOURCE_COLUMNS} FROM resources WHERE provider=? AND tenant=? "
+                f"AND kind=? AND id IN ({','.join('?' * len(missing))})",
+                [provider, tenant, kind, *missing],
+            ).fetchall()
+            for row in rows:
+                record = records[row[3]] = _record(row)
+                if self._depth == 0:  # outside a transaction: committed
+                    if len(cache) >= RECORD_CACHE:
+                        del cache[next(iter(cache))]
+                    cache[(provider, tenant, kind, record.id)] = record
+        return [records[row[id_at]] for row in found]
+
+    def explain(
         self,
         provider: str,
         tenant: str,
         kind: str,
-        state: str | None,
-        parent: str | None,
-        created_from: int | None,
-        created_to: int | None,
+        *,
+        where: Where | None = None,
+        order: str = "-created_at",
+    ) -> list[str]:
+        """SQLite's plan for a query's page (`SEARCH … USING INDEX …`), to check that a
+        provider's filters and orders use an index."""
+        condition, ordering, params, _key = self._listing(
+            provider, tenant, kind, _tests(where), order, None
+        )
+        rows = self._execute(
+            f"EXPLAIN QUERY PLAN SELECT id FROM resources WHERE {condition} "
+            f"ORDER BY {ordering} LIMIT 20",
+            params,
+        ).fetchall()
+        return [row[-1] for row in rows]
+
+    def _count(
+        self, provider: str, tenant: str, kind: str, tests: list[tuple[str, str, Any]]
+    ) -> int:
+        condition, _ordering, params, _key = self._listing(
+            provider, tenant, kind, tests, "created_at", None
+        )
+        return self._conn.execute(
+            f"SELECT COUNT(*) FROM resources WHERE {condition}", params
+        ).fetchone()[0]
+
+    def _tallied(
+        self, provider: str, tenant: str, kind: str, tests: list[tuple[str, str, Any]]
     ) -> int | None:
         """The count from the tallies when one covers the filters, else None."""
-        if created_from is not None or created_to is not None or (state and parent):
+        if not tests:
+            dimension, values = "", [""]
+        elif len(tests) == 1 and tests[0][:2] in (("state", "eq"), ("parent", "eq")):
+            dimension, values = tests[0][0], [tests[0][2]]
+        elif len(tests) == 1 and tests[0][:2] == ("state", "in"):
+            dimension, values = "state", list(set(tests[0][2]))
+        else:
             return None
-        dimension, value = ("state", state) if state else ("parent", parent) if parent else ("", "")
-        row = self._conn.execute(
-            "SELECT count FROM tallies WHERE provider=? AND tenant=? AND kind=? AND "
-            "dimension=? AND value=?",
-            (provider, tenant, kind, dimension, value),
-        ).fetchone()
-        return 0 if row is None else row[0]
+        if not values:
+            return 0
+        return self._conn.execute(
+            "SELECT COALESCE(SUM(count), 0) FROM tallies WHERE provider=? AND tenant=? AND "
+            f"kind=? AND dimension=? AND value IN ({','.join('?' * len(values))})",
+            [provider, tenant, kind, dimension, *values],
+        ).fetchone()[0]
 
     # -- timers -----------------------------------------------------------------------
 
@@ -1288,6 +1578,7 @@ class SQLiteStore:
             ):
                 self._execute(f"DELETE FROM {table}")
             self._next_due_cache = _UNKNOWN
+            self._records.clear()  # ids and versions start again
         # Hand the freed pages back: an in-memory database would otherwise keep its peak.
         self._execute("PRAGMA incremental_vacuum").fetchall()  # a page per step
 

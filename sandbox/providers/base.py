@@ -177,6 +177,11 @@ class Provider:
     representations: tuple[Representation, ...] = ()  # path suffixes such as .json / .xml
     webhooks: Webhooks | None = None
     spec: Path | None = None  # the OpenAPI file, when not specs/<name>.yaml (test providers)
+    # webhook event name → how to produce it (`paysandbox trigger`)
+    triggers: Mapping[str, Trigger] = field(default_factory=dict)
+    # kind → the data fields its list filters and sorts use (`store.query`'s `data.<name>`;
+    # dotted for nested ones), each indexed by the store.
+    indexes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def spec_file(self) -> Path:
@@ -193,6 +198,3 @@ class Provider:
         return ClientCredentials(
             headers={**fixed, **computed.headers}, body_fields=dict(computed.body_fields)
         )
-
-    # webhook event name → how to produce it (`paysandbox trigger`)
-    triggers: Mapping[str, Trigger] = field(default_factory=dict)

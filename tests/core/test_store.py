@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from sandbox.store import DuplicateRef, Event, JournalEntry, Record, SQLiteStore, Timer
+from sandbox.store import (
+    BadCursor,
+    DuplicateRef,
+    Event,
+    JournalEntry,
+    Record,
+    SQLiteStore,
+    Timer,
+)
 
 
 def _record(id="r1", tenant="t1", state="pending", ref=None, created_at=1000, parent=None):
@@ -62,9 +70,11 @@ def test_query_filters_sorts_newest_first_and_counts():
         )
     page = store.query("p", "t1", "thing", limit=5)
     assert page.total == 30 and [r.id for r in page.records] == ["r29", "r28", "r27", "r26", "r25"]
-    assert store.query("p", "t1", "thing", state="failed", limit=100).total == 10
-    assert store.query("p", "t1", "thing", parent="a", limit=100).total == 10
-    window = store.query("p", "t1", "thing", created_from=1005, created_to=1010, limit=100)
+    assert store.query("p", "t1", "thing", where={"state": "failed"}, limit=100).total == 10
+    assert store.query("p", "t1", "thing", where={"parent": "a"}, limit=100).total == 10
+    window = store.query(
+        "p", "t1", "thing", where={"created_at": {"gte": 1005, "lt": 1010}}, limit=100
+    )
     assert [r.created_at for r in window.records] == [1009, 1008, 1007, 1006, 1005]
     assert store.query("p", "t1", "thing", offset=10**30).records == []
 
@@ -122,13 +132,20 @@ def test_totals_from_tallies_match_counting():
         (None, "b"),
         ("completed", "a"),
     ):
-        tallied = store.query("p", "t1", "thing", state=state, parent=parent, limit=1).total
+        where = {"state": state, "parent": parent}
+        tallied = store.query("p", "t1", "thing", where=where, limit=1).total
         counted = len(
             store.query(
-                "p", "t1", "thing", state=state, parent=parent, created_from=0, limit=1000
+                "p", "t1", "thing", where={**where, "created_at": {"gte": 0}}, limit=1000
             ).records
         )
         assert tallied == counted, (state, parent)
+    for states in (["completed", "refunded"], ["refunded", "refunded"], ["pending"], []):
+        tallied = store.query("p", "t1", "thing", where={"state": {"in": states}}).total
+        counted = [r.id for r in store.query("p", "t1", "thing", limit=1000).records]
+        assert tallied == len(
+            [i for i in counted if store.get("p", "t1", "thing", i).state in states]
+        ), states
     store.wipe()
     assert store.query("p", "t1", "thing").total == 0
 
@@ -222,3 +239,233 @@ def test_a_database_from_before_timer_states_gains_the_columns(tmp_path):
     old.close()
     store = SQLiteStore(db)
     assert store.due_timers(10) == [Timer(10, "p", "t1", "thing", "r1", "finish", seq=1)]
+
+
+# -- queries on data fields -------------------------------------------------------------
+
+
+def _payment(id, at, *, tenant="t1", state="captured", **data):
+    return Record("p", tenant, "payment", id, state, data, at)
+
+
+def _payments() -> SQLiteStore:
+    """12 payments of t1 (and one of t2 that every query must leave out)."""
+    store = SQLiteStore()
+    methods = ("upi", "card", "net_banking")
+    states = ("captured", "failed", "refunded", "captured")
+    store.insert_many(
+        [
+            _payment(
+                f"pay{i:02d}",
+                1000 + i,
+                state=states[i % 4],
+                method=methods[i % 3],
+                date=5000 - 10 * i,  # newest created has the earliest business date
+                amount=100 * i,
+                payment_method={"type": methods[i % 3]},
+                **({"captured_at": 9000 + i} if i % 4 in (0, 3) else {}),
+            )
+            for i in range(12)
+        ]
+    )
+    store.insert(_payment("foreign", 2000, tenant="t2", method="upi", date=5000, amount=1))
+    return store
+
+
+def _ids(page) -> list[str]:
+    return [r.id for r in page.records]
+
+
+def test_query_filters_on_sets_of_states_and_of_data_values():
+    store = _payments()
+    page = store.query(
+        "p",
+        "t1",
+        "payment",
+        where={"state": {"in": ["failed", "refunded"]}, "data.method": {"in": ("upi", "card")}},
+    )
+    # failed: 1, 5, 9; refunded: 2, 6, 10; upi: i%3==0, card: i%3==1
+    assert _ids(page) == ["pay10", "pay09", "pay06", "pay01"]
+    assert page.total == 4 and not page.has_more and page.next_cursor is None
+    assert _ids(store.query("p", "t1", "payment", where={"data.method": "net_banking"})) == [
+        "pay11",
+        "pay08",
+        "pay05",
+        "pay02",
+    ]
+    nested = store.query("p", "t1", "payment", where={"data.payment_method.type": "card"})
+    assert _ids(nested) == ["pay10", "pay07", "pay04", "pay01"]
+    assert store.query("p", "t1", "payment", where={"state": {"in": []}}).total == 0
+    assert store.query("p", "t1", "payment", where={"data.method": {"ne": "upi"}}).total == 8
+
+
+def test_query_ranges_on_any_timestamp_and_presence():
+    store = _payments()
+    window = store.query("p", "t1", "payment", where={"data.date": {"gte": 4920, "lt": 4960}})
+    assert _ids(window) == ["pay08", "pay07", "pay06", "pay05"] and window.total == 4
+    closed = store.query("p", "t1", "payment", where={"data.date": {"gt": 4920, "lte": 4960}})
+    assert _ids(closed) == ["pay07", "pay06", "pay05", "pay04"]
+    captured = store.query("p", "t1", "payment", where={"data.captured_at": {"exists": True}})
+    assert _ids(captured) == ["pay11", "pay08", "pay07", "pay04", "pay03", "pay00"]
+    never = store.query("p", "t1", "payment", where={"data.captured_at": {"exists": False}})
+    assert captured.total + never.total == 12
+    # None filters nothing: optional request parameters pass straight through.
+    everything = store.query(
+        "p", "t1", "payment", where={"state": None, "data.date": {"gte": None, "lt": None}}
+    )
+    assert everything.total == 12
+
+
+def test_query_is_scoped_to_the_tenant():
+    store = _payments()
+    for where in ({}, {"data.method": "upi"}, {"data.date": {"gte": 0}}, {"state": "captured"}):
+        assert "foreign" not in _ids(store.query("p", "t1", "payment", where=where, limit=100))
+    other = store.query("p", "t2", "payment", where={"data.method": "upi"})
+    assert _ids(other) == ["foreign"] and other.total == 1
+    assert store.query("p", "t3", "payment", where={"data.method": "upi"}).total == 0
+
+
+def test_query_orders_by_data_fields_and_columns():
+    store = _payments()
+    by_date = store.query("p", "t1", "payment", order="data.date", limit=3)
+    assert _ids(by_date) == ["pay11", "pay10", "pay09"]
+    by_amount = store.query("p", "t1", "payment", order="-data.amount", limit=2)
+    assert _ids(by_amount) == ["pay11", "pay10"]
+    assert _ids(store.query("p", "t1", "payment", order="created_at", limit=2)) == [
+        "pay00",
+        "pay01",
+    ]
+    assert _ids(store.query("p", "t1", "payment", order="-id", limit=1)) == ["pay11"]
+
+
+@pytest.mark.parametrize(
+    "order", ["-created_at", "created_at", "-data.captured_at", "data.captured_at", "state", "id"]
+)
+def test_cursor_pages_cover_every_record_once(order):
+    store = _payments()
+    everything = _ids(store.query("p", "t1", "payment", order=order, limit=100))
+    seen, cursor = [], None
+    for _ in range(10):
+        page = store.query("p", "t1", "payment", order=order, limit=5, after=cursor)
+        assert page.total == 12
+        seen += _ids(page)
+        if not page.has_more:
+            assert page.next_cursor is None
+            break
+        cursor = page.next_cursor
+    assert seen == everything and len(set(seen)) == 12
+
+
+def test_a_cursor_skips_nothing_when_records_are_added_meanwhile():
+    store = _payments()
+    first = store.query("p", "t1", "payment", limit=5)
+    store.insert(_payment("newer", 5000, method="upi", date=1))
+    rest = store.query("p", "t1", "payment", limit=100, after=first.next_cursor)
+    assert _ids(first) + _ids(rest) == [f"pay{i:02d}" for i in range(11, -1, -1)]
+
+
+def test_offset_paging_tells_whether_more_follow_and_counting_can_be_skipped():
+    store = _payments()
+    second = store.query("p", "t1", "payment", where={"data.method": "upi"}, limit=2, offset=2)
+    assert _ids(second) == ["pay03", "pay00"] and not second.has_more
+    first = store.query("p", "t1", "payment", where={"data.method": "upi"}, limit=2, count=False)
+    assert _ids(first) == ["pay09", "pay06"] and first.has_more and first.total is None
+
+
+@pytest.mark.parametrize("cursor", ["garbage!", "W10", "WyJ4Il0"])
+def test_a_foreign_or_damaged_cursor_is_refused(cursor):
+    store = _payments()
+    with pytest.raises(BadCursor):
+        store.query("p", "t1", "payment", after=cursor)
+    by_date = store.query("p", "t1", "payment", order="data.date", limit=1).next_cursor
+    with pytest.raises(BadCursor):
+        store.query("p", "t1", "payment", after=by_date)  # made for another order
+
+
+@pytest.mark.parametrize(
+    "where, order",
+    [
+        ({"amount": 1}, "-created_at"),  # not a column: data fields need `data.`
+        ({"data.a;drop": 1}, "-created_at"),
+        ({"data.method": {"like": "u%"}}, "-created_at"),
+        ({"data.method": {"in": "upi"}}, "-created_at"),
+        ({"data.method": {"eq": ["upi"]}}, "-created_at"),
+        ({}, "-data"),
+    ],
+)
+def test_malformed_queries_are_programming_errors(where, order):
+    with pytest.raises(ValueError):
+        SQLiteStore().query("p", "t1", "payment", where=where, order=order)
+
+
+def test_declared_data_fields_are_indexed():
+    store = _payments()
+    scan = store.explain("p", "t1", "payment", where={"data.method": "upi"})
+    assert not any("payment__method" in step for step in scan)
+    store.index("p", "payment", ("method", "date", "payment_method.type"))
+    assert any(
+        "USING INDEX resources_p__payment__method" in step
+        for step in store.explain("p", "t1", "payment", where={"data.method": "upi"})
+    )
+    by_date = store.explain(
+        "p", "t1", "payment", where={"data.date": {"gte": 4920}}, order="-data.date"
+    )
+    assert any("USING INDEX resources_p__payment__date" in step for step in by_date)
+    assert not any("TEMP B-TREE" in step for step in by_date)  # read in order, not sorted
+    nested = store.explain("p", "t1", "payment", where={"data.payment_method.type": "upi"})
+    assert any("resources_p__payment__payment_method_type" in step for step in nested)
+    # An index of one kind is not used (nor maintained) for another.
+    assert not any(
+        "payment__method" in step
+        for step in store.explain("p", "t1", "refund", where={"data.method": "upi"})
+    )
+    assert _ids(store.query("p", "t1", "payment", where={"data.method": "upi"})) == [
+        "pay09",
+        "pay06",
+        "pay03",
+        "pay00",
+    ]
+
+
+def test_listed_records_follow_every_change():
+    store = _payments()
+    listed, _second = store.query("p", "t1", "payment", limit=2).records
+    store.compare_and_set(listed, "refunded", {**listed.data, "method": "cash"})
+    again = store.query("p", "t1", "payment", limit=1).records[0]
+    assert (again.state, again.data["method"], again.version) == ("refunded", "cash", 2)
+    store.wipe()  # ids and version numbers start again: same id, same version, other data
+    store.insert(_payment("pay10", 1010, method="cheque"))
+    relisted = store.query("p", "t1", "payment").records
+    assert [(r.id, r.version, r.data["method"]) for r in relisted] == [("pay10", 1, "cheque")]
+
+
+def test_a_providers_declared_indexes_are_created_by_the_runtime(monkeypatch):
+    import dataclasses
+
+    from sandbox import runtime as runtime_module
+    from sandbox.providers import load_providers
+    from sandbox.runtime import Runtime
+
+    zwitch = load_providers(["zwitch"])["zwitch"]
+    indexed = dataclasses.replace(zwitch, indexes={"upi_collect": ("remitter_vpa_handle",)})
+    monkeypatch.setattr(runtime_module, "load_providers", lambda _names: {"zwitch": indexed})
+    rt = Runtime()
+    plan = rt.store.explain(
+        "zwitch", "acc_1234567890", "upi_collect", where={"data.remitter_vpa_handle": "x@upi"}
+    )
+    assert any("resources_zwitch__upi_collect__remitter_vpa_handle" in step for step in plan)
+    rt.close()
+
+
+def test_processes_sharing_a_file_list_each_others_changes(tmp_path):
+    first = SQLiteStore(tmp_path / "shared.db", shared=True)
+    second = SQLiteStore(tmp_path / "shared.db", shared=True)
+    first.insert(_payment("pay01", 1001, method="upi"))
+    listed = second.query("p", "t1", "payment", where={"data.method": "upi"}).records[0]
+    first.wipe()  # another worker resets: the same id and version come back with other data
+    first.insert(_payment("pay01", 1001, method="upi", amount=7))
+    again = second.query("p", "t1", "payment", where={"data.method": "upi"}).records[0]
+    assert (listed.version, again.version) == (1, 1)
+    assert "amount" not in listed.data and again.data["amount"] == 7
+    first.close()
+    second.close()

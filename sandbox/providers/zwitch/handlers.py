@@ -75,10 +75,11 @@ async def list_payments(
         NAME,
         token_info["tenant"],
         COLLECT,
-        state=status,
-        parent=account_id,
-        created_from=created_from,
-        created_to=created_to,
+        where={
+            "state": status,
+            "parent": account_id,
+            "created_at": {"gte": created_from, "lt": created_to},
+        },
         limit=limit,
         offset=(page - 1) * limit,
     )

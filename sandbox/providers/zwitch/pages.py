@@ -64,13 +64,13 @@ def blueprint() -> Blueprint:
         owner = next((t for t in rt.tenants[NAME] if account_id in t.profile["accounts"]), None)
         if owner is None:
             abort(404)
-        open_requests = [
-            record
-            for state in ("pending", "processing")
-            for record in rt.store.query(
-                NAME, owner.id, COLLECT, state=state, parent=account_id, limit=50
-            ).records
-        ]
+        open_requests = rt.store.query(
+            NAME,
+            owner.id,
+            COLLECT,
+            where={"state": {"in": ("pending", "processing")}, "parent": account_id},
+            limit=100,
+        ).records
         return render_template(
             "zwitch/account.html",
             account_id=account_id,

@@ -141,3 +141,17 @@ def test_filters_combine(zwitch):
     assert all(
         p["status"] == "completed" and p["account_id"] == "acc_1234567890" for p in listing["data"]
     )
+
+
+def test_listed_payments_show_their_current_state(sb, zwitch):
+    created = collect(zwitch, remitter_vpa_handle="success@upi", merchant_reference_id="live-1")
+    first = _all(zwitch)["data"][0]
+    assert (first["id"], first["status"]) == (created["id"], "pending")
+    assert "completed_at" not in first
+    sb.advance(31)  # lifecycle.yaml: processing after 10 s, completed after 30 s
+    again = _all(zwitch)["data"][0]
+    assert (again["id"], again["status"]) == (created["id"], "completed")
+    assert again["completed_at"] == "2024-01-15T10:00:30Z"
+    tallied = _all(zwitch, status="pending")["pagination"]["total"]
+    counted = _all(zwitch, status="pending", from_date="2024-01-01")["pagination"]["total"]
+    assert tallied == counted
