@@ -185,7 +185,7 @@ class Guard:
         size = len(scope.get("raw_path") or scope["path"]) + len(scope.get("query_string", b""))
         size += sum(len(k) + len(v) for k, v in raw)
         if size > config.max_header_bytes:
-            await self._refuse(
+            await self.refuse(
                 scope,
                 send,
                 ApiError(
@@ -199,7 +199,7 @@ class Guard:
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in raw}
         refusal = self._check(scope, headers, config)
         if refusal is not None:
-            await self._refuse(scope, send, refusal)
+            await self.refuse(scope, send, refusal)
             return None
         return await self._bounded_body(scope, receive, send, headers, config)
 
@@ -278,7 +278,7 @@ class Guard:
         length = headers.get("content-length")
         if length is not None:
             if length.strip().isdigit() and int(length) > limit:
-                await self._refuse(scope, send, too_large)
+                await self.refuse(scope, send, too_large)
                 return None
             return receive  # the server delivers no more than the length announced
         if "transfer-encoding" not in headers:
@@ -286,11 +286,12 @@ class Guard:
         # A chunked body announces no length: read it here, up to the limit.
         body = await read_body(_capped(receive, limit))
         if len(body) > limit:
-            await self._refuse(scope, send, too_large)
+            await self.refuse(scope, send, too_large)
             return None
         return replay(body)
 
-    async def _refuse(self, scope: Scope, send: Send, err: ApiError) -> None:
+    async def refuse(self, scope: Scope, send: Send, err: ApiError) -> None:
+        """Answers `err` in the shape of the path's provider (the control API's elsewhere)."""
         segment = scope["path"].lstrip("/").split("/", 1)[0]
         body, status, headers = encode_error(self.runtime.providers.get(segment), err)
         raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]

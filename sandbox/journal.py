@@ -12,6 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from sandbox import bodies
 from sandbox.asgi import RAW_BODY, read_body, replay
 from sandbox.context import bind, unbind
+from sandbox.errors import NOT_FOUND, ApiError
 from sandbox.fastpath import FastPath
 from sandbox.guard import Guard
 from sandbox.masking import mask_headers, mask_text
@@ -37,6 +38,9 @@ def _text(chunks: list[bytes], headers: list[tuple[bytes, bytes]]) -> str:
 
 def _headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
     return {k.decode("latin-1"): v.decode("latin-1") for k, v in raw}
+
+
+_NO_SLASH = "No such endpoint: the documented path has no trailing slash."
 
 
 class SandboxASGI:
@@ -87,6 +91,12 @@ class SandboxASGI:
                 log.exception("firing due transitions failed")
             path = scope["path"]
             target = self._target(path)
+            if target == self._api and path != "/" and path.endswith("/"):
+                if self.is_operation(path.rstrip("/")):
+                    # The router would redirect to the path without the slash; the gateways
+                    # answer 404, and a client must learn its URL is wrong here, not there.
+                    await self.guard.refuse(scope, send, ApiError(404, NOT_FOUND, _NO_SLASH))
+                    return
             representation = None
             provider = self.runtime.providers.get(path.lstrip("/").split("/", 1)[0])
             if provider is not None and provider.representations:

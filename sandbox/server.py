@@ -17,6 +17,7 @@ import uvicorn
 from sandbox.app import CONFIG_VARIABLE, build_app
 from sandbox.config import SandboxConfig
 from sandbox.guard import token_headers, with_control_token
+from sandbox.httpserver import BOUNDED_HTTPTOOLS
 from sandbox.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -171,10 +172,20 @@ class Sandbox:
         return self.runtime.advance(seconds)
 
 
+def head_cutoff(config: SandboxConfig) -> int:
+    """Bytes of a request head the HTTP server buffers at most; heads between the configured
+    limit and this one get the sandbox's own 431, larger ones the server's."""
+    return max(4 * config.max_header_bytes, 256 * 1024)
+
+
 def server_limits(config: SandboxConfig) -> dict[str, Any]:
-    """uvicorn options that stop absurd request heads before they are buffered whole; heads
-    between the configured limit and this one get the sandbox's own 431."""
-    return {"h11_max_incomplete_event_size": max(4 * config.max_header_bytes, 256 * 1024)}
+    """uvicorn options that stop absurd request heads before they are buffered whole, with
+    whichever HTTP implementation uvicorn picks (h11 has an option for it; httptools, chosen
+    when installed, has none and would buffer a 50 MB header whole)."""
+    limits: dict[str, Any] = {"h11_max_incomplete_event_size": head_cutoff(config)}
+    if BOUNDED_HTTPTOOLS is not None:
+        limits["http"] = BOUNDED_HTTPTOOLS
+    return limits
 
 
 def serve(config: SandboxConfig) -> None:

@@ -32,6 +32,7 @@ class SpecConformance:
         response.read()
         path = response.request.url.path
         prefix, _, rest = path.lstrip("/").partition("/")
+        prefix = "sandbox" if prefix == "_sandbox" else prefix  # the control API's spec
         if not spec_path(prefix).exists() or "/hosted/" in path or "/ui" in path:
             return
         operation = self._schema(prefix).find_operation_by_path(response.request.method, "/" + rest)
@@ -43,6 +44,10 @@ class SpecConformance:
             f"{response.request.method} {path} answered {status}, which its spec does not "
             f"document ({sorted(documented)}): {response.text[:300]}"
         )
+        try:
+            response.request.content
+        except httpx.RequestNotRead:
+            return  # a streamed body cannot be re-read for the checker's report; status checked
         operation.validate_response(response)
         self.checked += 1
 
