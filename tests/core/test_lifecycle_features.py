@@ -112,7 +112,7 @@ def _events(engine, id):
 
 
 def _children(engine, parent):
-    return engine.store.query("p", "t", "payment", parent=parent, limit=100).records
+    return engine.store.query("p", "t", "payment", where={"parent": parent}, limit=100).records
 
 
 # -- timers armed on entering a state --------------------------------------------------
@@ -267,7 +267,7 @@ def test_a_record_kind_is_stored_through_the_engine_and_never_transitions():
     assert _get(engine, "statement", "st_1").data == {"total": 1200}
     assert _events(engine, "st_1") == [("StatementAvailable", START)]
     assert engine.store.timers_for("p", "st_1") == []
-    assert engine.store.query("p", "t", "statement", parent="acc").total == 1
+    assert engine.store.query("p", "t", "statement", where={"parent": "acc"}).total == 1
     with pytest.raises(IllegalTransition):
         engine.apply("p", "t", "statement", "st_1", "capture")
     with pytest.raises(ValueError, match="no state 'paid'"):

@@ -25,7 +25,7 @@ def test_seeded_payouts_settle_the_vendors_paid_orders(sb, dashboard):
         assert ("utr" in payout) == (payout["status"] == "completed")
     # Every paid order of the seeded history is in exactly one payout.
     store = sb.runtime.store
-    paid = store.query("ztake", "ZV1001", "order", state="Succeeded", limit=1000).records
+    paid = store.query("ztake", "ZV1001", "order", where={"state": "Succeeded"}, limit=1000).records
     total_paid = sum(r.data["amount"] for r in paid)
     total_paid_out = sum(Decimal(str(p["amount"])) * 100 for p in payouts)
     assert total_paid_out == total_paid
