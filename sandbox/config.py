@@ -32,6 +32,9 @@ class SandboxConfig:
     # Webhook endpoints set at start: [{provider, tenant, url, secret?}]
     webhooks: list[dict[str, Any]] = field(default_factory=list)
     providers: list[str] | None = None  # serve only these (all registered when None)
+    # Per-provider API rate limits on the sandbox clock: {zaakpay: {calls: 2, window: 1h}};
+    # `{enabled: false}` lifts one. Providers without an entry keep their documented limit.
+    rate_limits: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def from_file(cls, path: str | Path, **overrides: Any) -> "SandboxConfig":

@@ -62,6 +62,16 @@ class Transition:
     target: str
     event: str | None = None
     effect: str | None = None
+    # Other targets chosen by the data after the effect: the first whose condition matches
+    # wins, else `target` (a refund that covers what is left makes a payment `refunded`).
+    branches: tuple[tuple[Mapping[str, Any], str], ...] = ()
+
+    def target_for(self, data: Mapping[str, Any]) -> str:
+        """The state this transition leads to, given the resource's data after it."""
+        for condition, state in self.branches:
+            if matches(condition, data):
+                return state
+        return self.target
 
 
 @dataclass(frozen=True)
@@ -99,6 +109,7 @@ class Machine:
         found = {self.initial, *self.terminal}
         for transition in self.transitions.values():
             found |= transition.sources | {transition.target}
+            found |= {state for _, state in transition.branches}
         return frozenset(found)
 
     def allowed_from(self, state: str) -> list[str]:
@@ -166,13 +177,7 @@ def load_machines(path: Path) -> dict[str, Machine]:
 def machine_from_dict(name: str, spec: Mapping[str, Any]) -> Machine:
     """Builds and checks one machine from its YAML mapping."""
     transitions = {
-        tname: Transition(
-            name=tname,
-            sources=frozenset(t["from"]),
-            target=t["to"],
-            event=t.get("event"),
-            effect=t.get("effect"),
-        )
+        tname: transition_from_dict(tname, t)
         for tname, t in (spec.get("transitions") or {}).items()
     }
     outcomes = tuple(
@@ -200,6 +205,29 @@ def machine_from_dict(name: str, spec: Mapping[str, Any]) -> Machine:
     )
 
 
+def transition_from_dict(name: str, raw: Mapping[str, Any]) -> Transition:
+    """One transition: `to` is a state, or a list of `{when: condition, to: state}` tried in
+    order whose last entry has no `when` (the default)."""
+    to = raw["to"]
+    branches: list[tuple[Mapping[str, Any], str]] = []
+    if isinstance(to, list):
+        *conditional, default = to
+        if not to or "when" in default:
+            raise ValueError(f"transition {name!r}: the last `to` entry must have no `when`")
+        for entry in conditional:
+            validate_condition(entry["when"])
+            branches.append((entry["when"], entry["to"]))
+        to = default["to"]
+    return Transition(
+        name=name,
+        sources=frozenset(raw["from"]),
+        target=to,
+        event=raw.get("event"),
+        effect=raw.get("effect"),
+        branches=tuple(branches),
+    )
+
+
 def timer_rule(raw: Mapping[str, Any]) -> TimerRule:
     """One timer from its YAML mapping: `{after: 30s, do: x}` or `{at: field, do: x}`."""
     if "at" in raw:
@@ -209,10 +237,12 @@ def timer_rule(raw: Mapping[str, Any]) -> TimerRule:
 
 @dataclass(frozen=True)
 class EffectContext:
-    """What an effect may use: the instant of the transition and the seeded id source."""
+    """What an effect may use: the instant of the transition, the seeded id source and the
+    parameters the caller gave (e.g. a refund's amount, from the control API)."""
 
     at: int
     ids: IdGenerator
+    params: Mapping[str, Any] = field(default_factory=dict)
 
 
 Effect = Callable[[Record, EffectContext], dict[str, Any]]
@@ -326,6 +356,7 @@ class Engine:
         *,
         at: int | None = None,
         changes: Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | None = None,
     ) -> Record:
         """Applies a named transition now (or at `at`, for timers). Exactly one of several
         concurrent callers can move a resource out of a state; the others see the new state
@@ -335,12 +366,17 @@ class Engine:
             record = self.store.get(provider, tenant, kind, id)
             if record is None:
                 raise NotFound(kind, id)
-            updated = self._try(record, action, when, changes)
+            updated = self._try(record, action, when, changes, params or {})
             if updated is not None:
                 return updated
 
     def _try(
-        self, record: Record, action: str, when: int, changes: Mapping[str, Any] | None
+        self,
+        record: Record,
+        action: str,
+        when: int,
+        changes: Mapping[str, Any] | None,
+        params: Mapping[str, Any],
     ) -> Record | None:
         machine = self.machine(record.provider, record.kind)
         transition = machine.transitions.get(action)
@@ -349,11 +385,11 @@ class Engine:
         data = dict(record.data)
         if transition.effect:
             effect = self.effects[record.provider][transition.effect]
-            data.update(effect(record, EffectContext(at=when, ids=self.ids)))
+            data.update(effect(record, EffectContext(at=when, ids=self.ids, params=params)))
         if changes:
             data.update(changes)
         with self.store.transaction():
-            updated = self.store.compare_and_set(record, transition.target, data)
+            updated = self.store.compare_and_set(record, transition.target_for(data), data)
             if updated is not None and transition.event:
                 self._emit(transition.event, updated, when)
         return updated

@@ -8,7 +8,7 @@ import itertools
 import os
 import threading
 from dataclasses import asdict, dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import httpx
 from faker import Faker
@@ -24,7 +24,7 @@ from sandbox.providers.base import Provider, Tenant
 from sandbox.scenario import apply as scenario_apply
 from sandbox.scenario import model as scenario_model
 from sandbox.scenario.model import Scenario, ScenarioError
-from sandbox.store import Delivery, SQLiteStore, Store
+from sandbox.store import Delivery, Record, SQLiteStore, Store
 from sandbox.webhooks import Outbox, WebhookFault, deliver_due
 
 _CLOCK_KEY = "clock"
@@ -286,6 +286,44 @@ class Runtime:
     def public_url(self, base_url: str) -> str:
         """The base URL for links handed to clients (payment pages, callbacks)."""
         return (self.config.public_url or base_url).rstrip("/")
+
+    def create_resource(
+        self,
+        provider: str,
+        tenant: Tenant,
+        kind: str,
+        body: Mapping[str, Any],
+        created_at: int,
+        state: str | None = None,
+    ) -> Record:
+        """Creates a resource as the provider's builder makes it from `body` (what scenario
+        fixtures and the control API use), then drives it along its lifecycle to `state`.
+        Raises ApiError or ValueError for a body or state the provider refuses."""
+        with self.store.transaction():
+            draft = self.providers[provider].builders[kind](self, tenant, body, created_at)
+            record = self.engine.create(
+                provider,
+                tenant.id,
+                draft.kind,
+                draft.id,
+                draft.data,
+                ref=draft.ref,
+                parent=draft.parent,
+                created_at=created_at,
+            )
+            if state and state != record.state:
+                machine = self.engine.machine(provider, draft.kind)
+                path = machine.path_to(record.state, state)
+                if path is None:
+                    raise ValueError(
+                        f"{draft.kind} cannot reach state {state!r}; "
+                        f"states: {', '.join(sorted(machine.states))}"
+                    )
+                for action in path:
+                    record = self.engine.apply(
+                        provider, tenant.id, draft.kind, draft.id, action, at=created_at
+                    )
+        return record
 
     def require(
         self, provider: str, tenant: str, kind: str, id: str, not_found: Callable[[str], ApiError]

@@ -11,10 +11,11 @@ from sandbox.asgi import RAW_BODY
 from sandbox.clock import iso_z
 from sandbox.context import current
 from sandbox.errors import NOT_FOUND, ApiError
+from sandbox.lifecycle import parse_duration
 from sandbox.runtime import LoadedScenario, Runtime
 from sandbox.scenario import model as scenario_model
 from sandbox.scenario.model import ScenarioError
-from sandbox.store import Delivery, Event, JournalEntry, Record
+from sandbox.store import Delivery, DuplicateRef, Event, JournalEntry, Record
 from sandbox.webhooks import endpoint as webhook_endpoint
 
 
@@ -161,8 +162,51 @@ async def simulate(body: dict[str, Any]) -> dict[str, Any]:
             f"{record.kind} {record.id} has no lifecycle to drive.",
             details={"state": record.state, "allowed": []},
         )
-    updated = rt.engine.apply(record.provider, record.tenant, record.kind, record.id, body["event"])
+    updated = rt.engine.apply(
+        record.provider,
+        record.tenant,
+        record.kind,
+        record.id,
+        body["event"],
+        params=body.get("params") or {},
+    )
     return _resource(rt, updated)
+
+
+async def create_resource(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    rt = current()
+    name = body["provider"]
+    provider = rt.providers.get(name)
+    if provider is None:
+        raise ApiError(
+            404, NOT_FOUND, f"No provider {name!r}; providers: {', '.join(rt.providers)}."
+        )
+    if body["kind"] not in provider.builders:
+        raise ApiError(
+            400,
+            "validation_error",
+            f"{name} cannot create {body['kind']!r}; kinds: {', '.join(provider.builders) or 'none'}.",
+            field="kind",
+        )
+    try:
+        tenant = rt.tenant(name, body["tenant"]) if "tenant" in body else rt.tenants[name][0]
+    except KeyError:
+        ids = ", ".join(t.id for t in rt.tenants[name])
+        raise ApiError(
+            404, NOT_FOUND, f"{name} has no tenant {body['tenant']!r}; tenants: {ids}."
+        ) from None
+    created = rt.clock.now_ms() - (parse_duration(body["ago"]) if "ago" in body else 0)
+    try:
+        record = rt.create_resource(
+            name, tenant, body["kind"], body["body"], created, body.get("state")
+        )
+    except KeyError as exc:
+        raise ApiError(400, "validation_error", f"body lacks {exc}.", field="body") from None
+    except DuplicateRef as exc:
+        raise ApiError(409, "conflict", f"{exc}; use another reference.") from None
+    except ValueError as exc:
+        raise ApiError(400, "validation_error", str(exc)) from None
+    return _resource(rt, record), 201
 
 
 async def get_resource(provider: str, resource_id: str) -> dict[str, Any]:

@@ -8,6 +8,8 @@ from sandbox.providers.base import Provider
 
 REGISTRY: dict[str, str] = {
     "zwitch": "sandbox.providers.zwitch",
+    "zaakpay": "sandbox.providers.zaakpay",
+    "zoho": "sandbox.providers.zoho",
 }
 
 

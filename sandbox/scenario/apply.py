@@ -217,30 +217,9 @@ def _create_fixture(rt: "Runtime", scenario: Scenario, fixture: dict[str, Any], 
         )
     created = rt.clock.now_ms() - (parse_duration(fixture["ago"]) if "ago" in fixture else 0)
     try:
-        draft = builders[kind](rt, tenant, fixture["body"], created)
-        record = rt.engine.create(
-            provider,
-            tenant.id,
-            draft.kind,
-            draft.id,
-            draft.data,
-            ref=draft.ref,
-            parent=draft.parent,
-            created_at=created,
+        record = rt.create_resource(
+            provider, tenant, kind, fixture["body"], created, fixture.get("state")
         )
-        target = fixture.get("state")
-        if target and target != record.state:
-            machine = rt.engine.machine(provider, draft.kind)
-            path = machine.path_to(record.state, target)
-            if path is None:
-                raise ScenarioError(
-                    [
-                        f"{scenario.source}: {where}: {draft.kind} cannot reach "
-                        f"state {target!r}; states: {', '.join(sorted(machine.states))}"
-                    ]
-                )
-            for action in path:
-                rt.engine.apply(provider, tenant.id, draft.kind, draft.id, action, at=created)
     except KeyError as exc:
         raise ScenarioError([f"{scenario.source}: {where}: body lacks {exc}"]) from None
     except DuplicateRef as exc:
