@@ -61,6 +61,7 @@ async def get_settlement_report(body: dict[str, Any]) -> Response:
             "Checksum mismatch: compute HMAC-SHA256 of 'merchantIdentifier,utr_date' with "
             "your secret key, as lowercase hex.",
         )
+    day = _day(body["utr_date"], rt.clock.now_ms())
     limit = ratelimit.configured(rt.config.rate_limits, NAME, DOCUMENTED_LIMIT)
     if limit is not None:
         now = rt.clock.now_ms()
@@ -73,7 +74,6 @@ async def get_settlement_report(body: dict[str, Any]) -> Response:
                 f"{limit.window_ms // 60_000} minutes; try again in {wait} seconds.",
                 headers={"Retry-After": str(wait)},
             )
-    day = _day(body["utr_date"], rt.clock.now_ms())
     page = rt.store.query(
         NAME,
         tenant.id,
