@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import httpx
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -247,9 +248,14 @@ def servers(python: str, prism: Path, workers: int) -> list[Server]:
             *extra,
         ]
 
-    db = Path(tempfile.mkdtemp(prefix="paysandbox-bench-")) / "bench.db"
+    scratch = Path(tempfile.mkdtemp(prefix="paysandbox-bench-"))
+    db = scratch / "bench.db"
+    # Prism limits nothing; the sandbox's documented limits (Zaakpay: two calls an hour)
+    # are lifted so both answer the same operation on every request.
+    config = scratch / "bench.yaml"
+    config.write_text(yaml.safe_dump({"provider_rate_limits": False}))
     listed = [
-        Server("sandbox", sandbox([]), lambda provider: f"/{provider}"),
+        Server("sandbox", sandbox(["--config", str(config)]), lambda provider: f"/{provider}"),
         Server("prism", prism_mock([]), lambda _provider: ""),
         Server("prism -v silent", prism_mock(["-v", "silent"]), lambda _provider: ""),
     ]
@@ -257,7 +263,7 @@ def servers(python: str, prism: Path, workers: int) -> list[Server]:
         listed.append(
             Server(
                 f"sandbox --workers {workers}",
-                sandbox(["--workers", str(workers), "--db", str(db)]),
+                sandbox(["--workers", str(workers), "--db", str(db), "--config", str(config)]),
                 lambda provider: f"/{provider}",
                 cores="0,1",
             )

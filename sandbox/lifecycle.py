@@ -104,6 +104,16 @@ class Transition:
     target: str
     event: str | None = None
     effect: str | None = None
+    # Other targets chosen by the data after the effect: the first whose condition matches
+    # wins, else `target` (a refund that covers what is left makes a payment `refunded`).
+    branches: tuple[tuple[Mapping[str, Any], str], ...] = ()
+
+    def target_for(self, data: Mapping[str, Any]) -> str:
+        """The state this transition leads to, given the resource's data after it."""
+        for condition, state in self.branches:
+            if matches(condition, data):
+                return state
+        return self.target
 
 
 @dataclass(frozen=True)
@@ -161,6 +171,7 @@ class Machine:
         found = {self.initial, *self.terminal}
         for transition in self.transitions.values():
             found |= transition.sources | {transition.target}
+            found |= {state for _, state in transition.branches}
         return frozenset(found)
 
     def allowed_from(self, state: str) -> list[str]:
@@ -289,13 +300,7 @@ def machine_from_dict(name: str, spec: Mapping[str, Any]) -> Machine:
         raise ValueError(f"{name}: name its `initial` state (or declare `record: true`)")
     try:
         transitions = {
-            tname: Transition(
-                name=tname,
-                sources=frozenset(t["from"]),
-                target=t["to"],
-                event=t.get("event"),
-                effect=t.get("effect"),
-            )
+            tname: transition_from_dict(tname, t)
             for tname, t in (spec.get("transitions") or {}).items()
         }
     except (KeyError, TypeError) as exc:
@@ -329,6 +334,29 @@ def timer_rules(raw: Any) -> dict[str, tuple[TimerRule, ...]]:
     if not isinstance(raw, Mapping):
         raise ValueError(f"expected a mapping of lists of timers, got {raw!r}")
     return {key: tuple(timer_rule(t) for t in rules or ()) for key, rules in raw.items()}
+
+
+def transition_from_dict(name: str, raw: Mapping[str, Any]) -> Transition:
+    """One transition: `to` is a state, or a list of `{when: condition, to: state}` tried in
+    order whose last entry has no `when` (the default)."""
+    to = raw["to"]
+    branches: list[tuple[Mapping[str, Any], str]] = []
+    if isinstance(to, list):
+        *conditional, default = to
+        if not to or "when" in default:
+            raise ValueError(f"transition {name!r}: the last `to` entry must have no `when`")
+        for entry in conditional:
+            validate_condition(entry["when"])
+            branches.append((entry["when"], entry["to"]))
+        to = default["to"]
+    return Transition(
+        name=name,
+        sources=frozenset(raw["from"]),
+        target=to,
+        event=raw.get("event"),
+        effect=raw.get("effect"),
+        branches=tuple(branches),
+    )
 
 
 def timer_rule(raw: Mapping[str, Any]) -> TimerRule:
@@ -416,13 +444,15 @@ class Draft:
 
 @dataclass(frozen=True)
 class EffectContext:
-    """What an effect may use: the instant of the transition, the seeded id source, and
-    `create` for child resources."""
+    """What an effect may use: the instant of the transition, the seeded id source, the
+    parameters the caller gave (a refund's amount, from the control API) and `create` for
+    child resources."""
 
     at: int
     ids: IdGenerator
     engine: "Engine | None" = None
     record: Record | None = None  # the resource the transition applies to
+    params: Mapping[str, Any] = field(default_factory=dict)
 
     def create(
         self, draft: Draft, *, state: str | None = None, outcome: str | None = None
@@ -585,6 +615,7 @@ class Engine:
         *,
         at: int | None = None,
         changes: Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | None = None,
     ) -> Record:
         """Applies a named transition now (or at `at`, for timers). Exactly one of several
         concurrent callers can move a resource out of a state; the others see the new state
@@ -594,12 +625,17 @@ class Engine:
             record = self.store.get(provider, tenant, kind, id)
             if record is None:
                 raise NotFound(kind, id)
-            updated = self._try(record, action, when, changes)
+            updated = self._try(record, action, when, changes, params or {})
             if updated is not None:
                 return updated
 
     def _try(
-        self, record: Record, action: str, when: int, changes: Mapping[str, Any] | None
+        self,
+        record: Record,
+        action: str,
+        when: int,
+        changes: Mapping[str, Any] | None,
+        params: Mapping[str, Any],
     ) -> Record | None:
         machine = self.machine(record.provider, record.kind)
         transition = machine.transitions.get(action)
@@ -613,21 +649,24 @@ class Engine:
                 if transition.effect:
                     effect = self.effects[record.provider][transition.effect]
                     ids = self.ids.scoped(record.provider, record.tenant)
-                    context = EffectContext(at=when, ids=ids, engine=self, record=record)
+                    context = EffectContext(
+                        at=when, ids=ids, engine=self, record=record, params=params
+                    )
                     data.update(effect(record, context))
                 if changes:
                     data.update(changes)
-                updated = self.store.compare_and_set(record, transition.target, data)
+                target = transition.target_for(data)
+                updated = self.store.compare_and_set(record, target, data)
                 if updated is None:
                     raise _Overtaken
-                if transition.target != record.state:
+                if target != record.state:
                     if record.state in machine.on_enter:
                         self.store.cancel_timers(
                             record.provider, record.tenant, record.kind, record.id, record.state
                         )
-                    if transition.target not in machine.terminal:
-                        for rule in machine.on_enter.get(transition.target, ()):
-                            self._arm(rule, updated, when, transition.target)
+                    if target not in machine.terminal:
+                        for rule in machine.on_enter.get(target, ()):
+                            self._arm(rule, updated, when, target)
                 if transition.event:
                     self._emit(transition.event, updated, when)
         except _Overtaken:

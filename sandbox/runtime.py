@@ -9,7 +9,7 @@ import os
 import socket
 import threading
 from dataclasses import asdict, dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import httpx
 from faker import Faker
@@ -28,7 +28,8 @@ from sandbox.providers.base import Provider, Tenant
 from sandbox.scenario import apply as scenario_apply
 from sandbox.scenario import model as scenario_model
 from sandbox.scenario.model import Scenario, ScenarioError
-from sandbox.store import Delivery, SQLiteStore, Store
+from sandbox.scenario.requests import BodyProblems, request_problems
+from sandbox.store import Delivery, Record, SQLiteStore, Store
 from sandbox.webhooks import Outbox, WebhookFault, deliver_due
 
 _CLOCK_KEY = "clock"
@@ -302,6 +303,16 @@ class Runtime:
             return None
         return ratelimit.consume(self.store, key, limit, window_ms, self.clock.now_ms())
 
+    def tenant_rate_limit(self, provider: str, tenant: Tenant, key: str = "") -> int | None:
+        """`rate_limit` for the limit a tenant's profile sets (`rate_limit: {limit: 2, per:
+        1h}`: a provider's documented default in its seed, or configuration), counted per
+        tenant and `key`; None when the tenant has none or the call may go ahead."""
+        rule = tenant.profile.get("rate_limit")
+        if not rule:
+            return None
+        limit, window_ms = ratelimit.rate_limit_rule(rule)
+        return self.rate_limit(f"{provider}:{tenant.id}:{key}", limit, window_ms)
+
     # -- webhooks ---------------------------------------------------------------------
 
     def set_webhook_endpoint(
@@ -360,6 +371,58 @@ class Runtime:
     def public_url(self, base_url: str) -> str:
         """The base URL for links handed to clients (payment pages, callbacks)."""
         return (self.config.public_url or base_url).rstrip("/")
+
+    def create_resource(
+        self,
+        provider: str,
+        tenant: Tenant,
+        kind: str,
+        body: Mapping[str, Any],
+        created_at: int,
+        state: str | None = None,
+    ) -> Record:
+        """Creates a resource as the provider's builder makes it from `body` (what scenario
+        fixtures and the control API use), then drives it along its lifecycle to `state`.
+        The body is first checked against the request schema of the operation that creates
+        the kind (BodyProblems); ApiError or ValueError for anything else refused."""
+        found = self.providers[provider]
+        if kind not in found.builders:
+            raise ValueError(
+                f"{provider} cannot create {kind!r}; kinds: {', '.join(found.builders) or 'none'}"
+            )
+        if kind not in found.creates:
+            raise ValueError(f"{provider} names no operation that creates {kind!r}")
+        # None: no API operation creates this kind (payouts, records of read-only APIs);
+        # its builder checks the body itself.
+        operation = found.creates[kind]
+        problems = [] if operation is None else request_problems(provider, operation, body)
+        if problems:
+            raise BodyProblems(problems)
+        with self.store.transaction():
+            draft = found.builders[kind](self, tenant, body, created_at)
+            record = self.engine.create(
+                provider,
+                tenant.id,
+                draft.kind,
+                draft.id,
+                draft.data,
+                ref=draft.ref,
+                parent=draft.parent,
+                created_at=created_at,
+            )
+            if state and state != record.state:
+                machine = self.engine.machine(provider, draft.kind)
+                path = machine.path_to(record.state, state)
+                if path is None:
+                    raise ValueError(
+                        f"{draft.kind} cannot reach state {state!r}; "
+                        f"states: {', '.join(sorted(machine.states))}"
+                    )
+                for action in path:
+                    record = self.engine.apply(
+                        provider, tenant.id, draft.kind, draft.id, action, at=created_at
+                    )
+        return record
 
     def require(
         self, provider: str, tenant: str, kind: str, id: str, not_found: Callable[[str], ApiError]

@@ -130,10 +130,10 @@ def test_the_banner_says_where_everything_is(served, tmp_path):
     url = server.url
     assert f"{url}/zwitch" in banner and f"docs {url}/zwitch/ui/" in banner
     assert f"{url}/_sandbox" in banner and f"docs {url}/_sandbox/ui/" in banner
-    assert f"console      {url}/" in banner
+    assert re.search(rf"console +{re.escape(url)}/", banner)
     assert "paysandbox credentials" in banner and f"GET {url}/_sandbox/credentials" in banner
-    assert "clock        real time" in banner
-    assert f"database     file {db}" in banner
+    assert re.search(r"clock +real time", banner)
+    assert re.search(rf"database +file {re.escape(str(db))}", banner)
     server.wait_ready()
     # every URL it names answers
     for path in ("/zwitch/ui/", "/_sandbox/ui/", "/", "/_sandbox/credentials"):

@@ -29,9 +29,10 @@ SAFE_METHODS = ["GET", "HEAD", "OPTIONS"]
 # Checks that send requests of their own with methods other than the operation's.
 MUTATING_CHECKS = ["unsupported_method"]
 # Operations whose bodies can be schema-valid yet refused for what they refer to: a scenario
-# naming a provider or machine that does not exist is rightly a 400, which the spec cannot
-# express, so "schema-valid data is accepted" does not apply to them.
-BEYOND_SCHEMA = {CONTROL_API: ["POST /scenarios"]}
+# naming a provider or machine that does not exist, or a resource body its provider's own
+# rules refuse, is rightly a 400, which the spec cannot express, so "schema-valid data is
+# accepted" does not apply to them.
+BEYOND_SCHEMA = {CONTROL_API: ["POST /scenarios", "POST /resources"]}
 
 
 def all_apis() -> list[str]:

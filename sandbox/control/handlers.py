@@ -13,10 +13,12 @@ from sandbox.asgi import RAW_BODY
 from sandbox.clock import iso_z
 from sandbox.context import current
 from sandbox.errors import NOT_FOUND, ApiError
+from sandbox.lifecycle import parse_duration
 from sandbox.runtime import LoadedScenario, Runtime
 from sandbox.scenario import model as scenario_model
 from sandbox.scenario.model import Limits, ScenarioError, ScenarioTooLarge
-from sandbox.store import DeadTimer, Delivery, Event, JournalEntry, Record, Timer
+from sandbox.scenario.requests import BodyProblems
+from sandbox.store import DeadTimer, Delivery, DuplicateRef, Event, JournalEntry, Record, Timer
 from sandbox.webhooks import endpoint as webhook_endpoint
 
 
@@ -210,8 +212,48 @@ async def simulate(body: dict[str, Any]) -> dict[str, Any]:
             f"{record.kind} {record.id} has no lifecycle to drive.",
             details={"state": record.state, "allowed": []},
         )
-    updated = rt.engine.apply(record.provider, record.tenant, record.kind, record.id, body["event"])
+    updated = rt.engine.apply(
+        record.provider,
+        record.tenant,
+        record.kind,
+        record.id,
+        body["event"],
+        params=body.get("params") or {},
+    )
     return _resource(rt, updated)
+
+
+async def create_resource(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    rt = current()
+    name = body["provider"]
+    provider = rt.providers.get(name)
+    if provider is None:
+        raise ApiError(
+            404, NOT_FOUND, f"No provider {name!r}; providers: {', '.join(rt.providers)}."
+        )
+    try:
+        tenant = rt.tenant(name, body["tenant"]) if "tenant" in body else rt.tenants[name][0]
+    except KeyError:
+        ids = ", ".join(t.id for t in rt.tenants[name])
+        raise ApiError(
+            404, NOT_FOUND, f"{name} has no tenant {body['tenant']!r}; tenants: {ids}."
+        ) from None
+    try:
+        created = rt.clock.now_ms() - (parse_duration(body["ago"]) if "ago" in body else 0)
+        record = rt.create_resource(
+            name, tenant, body["kind"], body["body"], created, body.get("state")
+        )
+    except BodyProblems as exc:
+        raise ApiError(
+            400, "validation_error", "body: " + "; ".join(exc.problems), field="body"
+        ) from None
+    except KeyError as exc:
+        raise ApiError(400, "validation_error", f"body lacks {exc}.", field="body") from None
+    except DuplicateRef as exc:
+        raise ApiError(409, "conflict", f"{exc}; use another reference.") from None
+    except ValueError as exc:
+        raise ApiError(400, "validation_error", str(exc)) from None
+    return _resource(rt, record), 201
 
 
 async def get_resource(provider: str, resource_id: str) -> dict[str, Any]:

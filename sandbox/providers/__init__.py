@@ -9,6 +9,8 @@ from sandbox.providers.base import Provider
 REGISTRY: dict[str, str] = {
     "zwitch": "sandbox.providers.zwitch",
     "ztake": "sandbox.providers.ztake",
+    "zaakpay": "sandbox.providers.zaakpay",
+    "zoho": "sandbox.providers.zoho",
 }
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from sandbox.errors import ApiError
 from sandbox.lifecycle import Draft, Effect
+from sandbox.ratelimit import rate_limit_rule
 from sandbox.representations import Representation
 from sandbox.resources import spec_path
 from sandbox.store import Event, Record
@@ -38,6 +39,8 @@ class Tenant:
         missing = {"id", "name", "credentials"} - set(raw)
         if missing:
             raise ValueError(f"tenant configuration lacks {', '.join(sorted(missing))}")
+        if (raw.get("profile") or {}).get("rate_limit"):
+            rate_limit_rule(raw["profile"]["rate_limit"])  # refused now, not at the first call
         return cls(
             id=str(raw["id"]),
             name=str(raw["name"]),

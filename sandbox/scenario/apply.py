@@ -19,7 +19,7 @@ from sandbox.lifecycle import (
 )
 from sandbox.matching import validate_condition
 from sandbox.scenario.model import CONTROL, Scenario, ScenarioError
-from sandbox.scenario.requests import request_problems
+from sandbox.scenario.requests import BodyProblems
 from sandbox.store import DuplicateRef
 from sandbox.webhooks import WebhookFault
 
@@ -223,52 +223,15 @@ def create_fixtures(rt: "Runtime", scenario: Scenario) -> dict[str, str]:
 def _create_fixture(rt: "Runtime", scenario: Scenario, fixture: dict[str, Any], where: str) -> str:
     provider = _provider(rt, scenario, fixture, where)
     tenant = _tenant(rt, scenario, provider, fixture.get("tenant"), where)
-    builders = rt.providers[provider].builders
-    kind = fixture["kind"]
-    if kind not in builders:
-        raise ScenarioError(
-            [
-                f"{scenario.source}: {where}: {provider} cannot create {kind!r}; "
-                f"kinds: {', '.join(builders) or 'none'}"
-            ]
-        )
-    creates = rt.providers[provider].creates
-    if kind not in creates:
-        raise ScenarioError(
-            [f"{scenario.source}: {where}: {provider} names no operation that creates {kind!r}"]
-        )
-    operation = creates[kind]
-    # None: no API operation creates this kind (payouts, read-only records); its builder
-    # checks the body itself.
-    problems = [] if operation is None else request_problems(provider, operation, fixture["body"])
-    if problems:
-        raise ScenarioError([f"{scenario.source}: {where}/body: {problem}" for problem in problems])
     try:
         created = rt.clock.now_ms() - (parse_duration(fixture["ago"]) if "ago" in fixture else 0)
-        draft = builders[kind](rt, tenant, fixture["body"], created)
-        record = rt.engine.create(
-            provider,
-            tenant.id,
-            draft.kind,
-            draft.id,
-            draft.data,
-            ref=draft.ref,
-            parent=draft.parent,
-            created_at=created,
+        record = rt.create_resource(
+            provider, tenant, fixture["kind"], fixture["body"], created, fixture.get("state")
         )
-        target = fixture.get("state")
-        if target and target != record.state:
-            machine = rt.engine.machine(provider, draft.kind)
-            path = machine.path_to(record.state, target)
-            if path is None:
-                raise ScenarioError(
-                    [
-                        f"{scenario.source}: {where}: {draft.kind} cannot reach "
-                        f"state {target!r}; states: {', '.join(sorted(machine.states))}"
-                    ]
-                )
-            for action in path:
-                rt.engine.apply(provider, tenant.id, draft.kind, draft.id, action, at=created)
+    except BodyProblems as exc:
+        raise ScenarioError(
+            [f"{scenario.source}: {where}/body: {problem}" for problem in exc.problems]
+        ) from None
     except KeyError as exc:
         raise ScenarioError([f"{scenario.source}: {where}: body lacks {exc}"]) from None
     except DuplicateRef as exc:

@@ -189,10 +189,19 @@ def _check_aliases(root: yaml.Node | None, budget: int, source: str) -> None:
         )
 
 
+class _JSONLoader(yaml.SafeLoader):
+    """The safe loader, with dates and timestamps kept as the text they were written as: a
+    scenario is JSON data (stored, sent over HTTP), and `utr_date: 2024-01-14` means the
+    string a client would send."""
+
+
+_JSONLoader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
+
+
 def _construct(root: yaml.Node | None) -> Any:
     if root is None:
         return None
-    loader = yaml.SafeLoader("")
+    loader = _JSONLoader("")
     try:
         return loader.construct_document(root)
     finally:

@@ -11,6 +11,15 @@ from connexion.spec import Specification
 from sandbox.resources import spec_path
 from sandbox.validation import body_validator, parameter_problems
 
+
+class BodyProblems(ValueError):
+    """A resource body its provider's request schema refuses; `problems` says why."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
 _MAX_PROBLEMS = 5  # enough to fix a body; a huge invalid one does not flood the answer
 
 

@@ -145,3 +145,14 @@ def test_the_pytest_marker_loads_a_scenario(sb, zwitch):
 
 def test_without_the_marker_no_scenario_is_loaded(sb):
     assert sb.runtime.scenarios == {} and sb.runtime.faults == ()
+
+
+def test_unquoted_dates_stay_the_text_a_client_sends(control):
+    # YAML reads `2024-01-14` as a date; a scenario is JSON data, stored and sent as text.
+    text = (
+        "name: dated\nprovider: zwitch\nsteps:\n"
+        "  - request: {method: GET, path: /v1/payments, query: {from_date: 2024-01-14}}\n"
+    )
+    loaded = control.post("/scenarios", content=text, headers={"Content-Type": "application/yaml"})
+    assert loaded.status_code == 201, loaded.text
+    control.delete("/scenarios/dated")

@@ -15,9 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import jwt
 
-from sandbox import ratelimit
 from sandbox.context import current
-from sandbox.lifecycle import parse_duration
 from sandbox.providers.base import ClientCredentials, ClientRequest, Tenant
 from sandbox.providers.ztake import errors
 
@@ -102,13 +100,7 @@ def login(rt: "Runtime", email: str, password: str) -> str:
 
 def _limit(rt: "Runtime", tenant: Tenant, credential: str) -> None:
     """The tenant's configured per-key rate limit (profile `rate_limit: {limit, per}`)."""
-    rule = tenant.profile.get("rate_limit")
-    if not rule:
-        return
-    window = parse_duration(rule.get("per", "1m"))
-    retry_after = ratelimit.consume(
-        rt.store, f"{NAME}:{tenant.id}:{credential}", int(rule["limit"]), window, rt.clock.now_ms()
-    )
+    retry_after = rt.tenant_rate_limit(NAME, tenant, credential)
     if retry_after is not None:
         raise errors.rate_limited(retry_after)
 
