@@ -266,8 +266,14 @@ def listed_groups(merchant_id: str, wanted: GatewayFilter = GatewayFilter()) -> 
         ]
         if not kept:
             continue
-        used = [t for t in group["_form_fields_tpls"] if any(t in g.templates or
-                t in g.api["_form_fields"].get("_extends_connect_tpl", ()) for g in kept)]
+        used = [
+            t
+            for t in group["_form_fields_tpls"]
+            if any(
+                t in g.templates or t in g.api["_form_fields"].get("_extends_connect_tpl", ())
+                for g in kept
+            )
+        ]
         answered = {k: v for k, v in group.items() if k not in ("gateways", "_form_fields_tpls")}
         answered["gateways"] = [copy.deepcopy(dict(g.api)) for g in kept]
         answered["_form_fields_tpls"] = {name: copy.deepcopy(templates[name]) for name in used}

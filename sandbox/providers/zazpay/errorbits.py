@@ -162,8 +162,14 @@ DEFAULT_FIELD_BITS: Mapping[str, tuple[int, int]] = {
 
 # An unknown (or another merchant's) resource named in the path → the table's position.
 NOT_FOUND_BITS: Mapping[str, Mapping[str, int]] = {
-    "payments": {"merchant": 8, "website": 9, "gateway": 23, "payment": 41, "vault": 47,
-                 "receiver": 31},
+    "payments": {
+        "merchant": 8,
+        "website": 9,
+        "gateway": 23,
+        "payment": 41,
+        "vault": 47,
+        "receiver": 31,
+    },
     "vault": {"merchant": 3, "website": 4, "vault": 9},
     "subscriptions": {"merchant": 36, "website": 37, "gateway": 50, "subscription": 45},
     "create_receiver_account": {"website": 5},

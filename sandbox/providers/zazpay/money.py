@@ -82,7 +82,7 @@ def _tokenize(text: str) -> list[str]:
             break
         match = _TOKEN.match(text, position)
         if not match:
-            raise ValueError(f"unexpected {text[position:position + 10]!r} in fee formula")
+            raise ValueError(f"unexpected {text[position : position + 10]!r} in fee formula")
         tokens.append(match.group(match.lastindex))
         position = match.end()
     return tokens

@@ -146,8 +146,12 @@ def test_groups_carry_only_the_templates_their_gateways_use():
 
 def test_filter_parsing():
     parsed = GatewayFilter.from_query(
-        {"supported_countries": " IN, US ,", "maximum_payable_amount": 12.5,
-         "is_capture_guarantee": "TRUE", "preferred_gateways": "1,2504"}
+        {
+            "supported_countries": " IN, US ,",
+            "maximum_payable_amount": 12.5,
+            "is_capture_guarantee": "TRUE",
+            "preferred_gateways": "1,2504",
+        }
     )
     assert parsed.countries == ("IN", "US")
     assert parsed.maximum_payable_amount == Decimal("12.5")

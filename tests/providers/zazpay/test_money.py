@@ -27,8 +27,9 @@ PROPERTY = settings(
 )
 amounts = st.decimals(min_value=D("0.01"), max_value=D("1000000"), places=2)
 percentages = st.decimals(min_value=D("0"), max_value=D("100"), places=2)
-formulas = st.sampled_from([NO_FEE, CARD_FEE, FeeFormula.parse("amount + 0.5"),
-                            FeeFormula.parse("amount*1.035")])
+formulas = st.sampled_from(
+    [NO_FEE, CARD_FEE, FeeFormula.parse("amount + 0.5"), FeeFormula.parse("amount*1.035")]
+)
 payers = st.sampled_from(["buyer", "receiver", "merchant"])
 
 
@@ -83,8 +84,11 @@ def test_simple_charge_buyer_pays_fees_like_the_seeds_subscription_payment():
 
 def test_the_seeds_marketplace_example_splits_evenly():
     s = split(D("100"), D("50"), NO_FEE, fixed_merchant_amount=D("50"))
-    assert (s.receiver_amount, s.merchant_amount, s.fees_payer) == (D("50.00"), D("50.00"),
-                                                                    "receiver")
+    assert (s.receiver_amount, s.merchant_amount, s.fees_payer) == (
+        D("50.00"),
+        D("50.00"),
+        "receiver",
+    )
     assert s.variable_merchant_amount is None
 
 
@@ -96,11 +100,15 @@ def test_variable_merchant_amount_is_a_percentage():
 def test_fees_payer_bears_the_fee():
     buyer = split(D("100"), D("80"), CARD_FEE, fixed_merchant_amount=D("20"), fees_payer="buyer")
     assert (buyer.buyer_total, buyer.receiver_net, buyer.merchant_net) == (
-        D("103.20"), D("80.00"), D("20.00"))
+        D("103.20"),
+        D("80.00"),
+        D("20.00"),
+    )
     receiver = split(D("100"), D("80"), CARD_FEE, fixed_merchant_amount=D("20"))
     assert (receiver.buyer_total, receiver.receiver_net) == (D("100.00"), D("76.80"))
-    merchant = split(D("100"), D("80"), CARD_FEE, fixed_merchant_amount=D("20"),
-                     fees_payer="merchant")
+    merchant = split(
+        D("100"), D("80"), CARD_FEE, fixed_merchant_amount=D("20"), fees_payer="merchant"
+    )
     assert merchant.merchant_net == D("16.80")
 
 
@@ -111,13 +119,22 @@ def test_fees_payer_bears_the_fee():
         (dict(receiver_amount=D("-1"), fixed_merchant_amount=D("101")), (32, 33)),
         (dict(receiver_amount=D("50"), variable_merchant_amount=D("150")), (33,)),
         (dict(receiver_amount=D("50")), (33,)),
-        (dict(receiver_amount=D("50"), fixed_merchant_amount=D("50"),
-              variable_merchant_amount=D("50")), (33,)),
-        (dict(receiver_amount=D("50"), fixed_merchant_amount=D("50"), fees_payer="seller"),
-         (41,)),
+        (
+            dict(
+                receiver_amount=D("50"),
+                fixed_merchant_amount=D("50"),
+                variable_merchant_amount=D("50"),
+            ),
+            (33,),
+        ),
+        (dict(receiver_amount=D("50"), fixed_merchant_amount=D("50"), fees_payer="seller"), (41,)),
         (dict(receiver_amount=D("0.10"), fixed_merchant_amount=D("99.90")), (32,)),
-        (dict(receiver_amount=D("99.90"), fixed_merchant_amount=D("0.10"),
-              fees_payer="merchant"), (33,)),
+        (
+            dict(
+                receiver_amount=D("99.90"), fixed_merchant_amount=D("0.10"), fees_payer="merchant"
+            ),
+            (33,),
+        ),
     ],
 )
 def test_refused_splits_name_their_bits(kwargs, positions):
@@ -129,17 +146,27 @@ def test_refused_splits_name_their_bits(kwargs, positions):
 def test_a_full_marketplace_refund_returns_what_the_buyer_paid():
     s = split(D("100"), D("19"), NO_FEE, fixed_merchant_amount=D("81"))
     back = refund_split(s)
-    assert (back.refunded, back.from_receiver, back.from_merchant) == (D("100.00"), D("19.00"),
-                                                                       D("81.00"))
+    assert (back.refunded, back.from_receiver, back.from_merchant) == (
+        D("100.00"),
+        D("19.00"),
+        D("81.00"),
+    )
     with pytest.raises(ValueError):
         refund_split(s, D("100.01"))
 
 
 @PROPERTY
-@given(amount=amounts, percentage=percentages, formula=formulas, payer=payers,
-       fixed=st.booleans(), share=st.decimals(min_value=0, max_value=1, places=4))
-def test_a_split_always_sums_to_the_payment_amount(amount, percentage, formula, payer, fixed,
-                                                   share):
+@given(
+    amount=amounts,
+    percentage=percentages,
+    formula=formulas,
+    payer=payers,
+    fixed=st.booleans(),
+    share=st.decimals(min_value=0, max_value=1, places=4),
+)
+def test_a_split_always_sums_to_the_payment_amount(
+    amount, percentage, formula, payer, fixed, share
+):
     if fixed:
         merchant = (amount * share).quantize(D("0.01"))
         options = dict(fixed_merchant_amount=merchant)
@@ -159,13 +186,16 @@ def test_a_split_always_sums_to_the_payment_amount(amount, percentage, formula, 
 
 
 @PROPERTY
-@given(amount=amounts, share=st.decimals(min_value=0, max_value=1, places=4),
-       formula=formulas, payer=st.just("buyer"),
-       part=st.decimals(min_value=0, max_value=1, places=4))
+@given(
+    amount=amounts,
+    share=st.decimals(min_value=0, max_value=1, places=4),
+    formula=formulas,
+    payer=st.just("buyer"),
+    part=st.decimals(min_value=0, max_value=1, places=4),
+)
 def test_a_refund_split_always_sums_to_the_refunded_amount(amount, share, formula, payer, part):
     receiver = (amount * share).quantize(D("0.01"))
-    s = split(amount, receiver, formula, fixed_merchant_amount=amount - receiver,
-              fees_payer=payer)
+    s = split(amount, receiver, formula, fixed_merchant_amount=amount - receiver, fees_payer=payer)
     for refunded in (None, (s.buyer_total * part).quantize(D("0.01"))):
         back = refund_split(s, refunded)
         assert back.from_receiver + back.from_merchant == back.refunded

@@ -58,9 +58,15 @@ def test_non_string_values_are_written_as_php_would():
 
 
 def test_an_ipn_is_signed_over_its_fields_and_verifies_after_encoding():
-    fields = {"id": "8536", "status": "Captured", "error_code": "0",
-              "paykey": "3655020e-5a13-4378-bfb3-731a115xd317", "gateway_id": "1",
-              "amount": "49.99", "buyer_address": "First Street & Co"}
+    fields = {
+        "id": "8536",
+        "status": "Captured",
+        "error_code": "0",
+        "paykey": "3655020e-5a13-4378-bfb3-731a115xd317",
+        "gateway_id": "1",
+        "amount": "49.99",
+        "buyer_address": "First Street & Co",
+    }
     signed = signature.signed_ipn(SECRET, fields)
     assert signed[-1][0] == "signature" and [k for k, _ in signed[:-1]] == list(fields)
     body = signature.encode_ipn(SECRET, fields)

@@ -40,7 +40,10 @@ DOCUMENTED = {
     ("post", f"{M}{G}/payments/capture"): "capture",
     ("post", f"{M}{G}/payments/{{payment_id}}/refund"): "refund",
     ("post", f"{M}{G}/payments/marketplace-auth"): "marketplace_auth",
-    ("post", f"{M}{G}/payments/{{payment_id}}/marketplace-auth-capture"): "marketplace_auth_capture",
+    (
+        "post",
+        f"{M}{G}/payments/{{payment_id}}/marketplace-auth-capture",
+    ): "marketplace_auth_capture",
     ("post", f"{M}{G}/payments/{{payment_id}}/marketplace-void"): "marketplace_void",
     ("post", f"{M}{G}/payments/marketplace-capture"): "marketplace_capture",
     ("post", f"{M}{G}/payments/{{payment_id}}/marketplace-refund"): "marketplace_refund",
@@ -107,14 +110,21 @@ def test_the_gateways_listing_takes_every_documented_filter():
     operation = SPEC["paths"][f"{M}{W}/gateways"]["get"]
     names = {_resolve(p)["name"] for p in operation["parameters"]}
     assert names >= {
-        "supported_countries", "supported_languages", "supported_currencies",
-        "supported_actions", "maximum_payable_amount", "valid_capture_period",
-        "is_capture_guarantee", "return_metadata", "preferred_gateways",
+        "supported_countries",
+        "supported_languages",
+        "supported_currencies",
+        "supported_actions",
+        "maximum_payable_amount",
+        "valid_capture_period",
+        "is_capture_guarantee",
+        "return_metadata",
+        "preferred_gateways",
     }
 
 
-@pytest.mark.parametrize("method, path, operation", list(_operations()),
-                         ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(
+    "method, path, operation", list(_operations()), ids=lambda v: v if isinstance(v, str) else ""
+)
 def test_statuses_and_the_error_object_on_every_answer(method, path, operation):
     responses = operation["responses"]
     assert {"200", "400", "401", "404", "429", "5XX"} <= set(responses)
@@ -125,14 +135,16 @@ def test_statuses_and_the_error_object_on_every_answer(method, path, operation):
         props = _properties(schema)
         assert "error" in props, (status, path)
         assert "error" in _resolve(schema).get("required", []) or any(
-            "error" in _resolve(part).get("required", []) for part in
-            _resolve(schema).get("allOf", [])
+            "error" in _resolve(part).get("required", [])
+            for part in _resolve(schema).get("allOf", [])
         ), (status, path)
 
 
-@pytest.mark.parametrize("method, path, operation",
-                         [o for o in _operations() if "requestBody" in o[2]],
-                         ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(
+    "method, path, operation",
+    [o for o in _operations() if "requestBody" in o[2]],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
 def test_bodies_are_form_first_then_json_with_one_schema(method, path, operation):
     content = _resolve(operation["requestBody"])["content"]
     assert list(content) == ["application/x-www-form-urlencoded", "application/json"]
@@ -162,17 +174,28 @@ def test_documented_key_spellings_are_kept():
 
 def test_http_basic_on_every_operation():
     assert SPEC["components"]["securitySchemes"]["MerchantBasic"] == {
-        **SPEC["components"]["securitySchemes"]["MerchantBasic"], "type": "http",
-        "scheme": "basic"}
+        **SPEC["components"]["securitySchemes"]["MerchantBasic"],
+        "type": "http",
+        "scheme": "basic",
+    }
     assert SPEC["security"] == [{"MerchantBasic": []}]
     assert all("security" not in op for _, _, op in _operations())
 
 
 def test_the_description_records_suffixes_contradictions_and_codes():
     text = SPEC["info"]["description"]
-    for needle in (".json", ".xml", "payments?website_id=123456.json",
-                   "websites/{merchant_id}", "without `api/`", "`currency=USD`",
-                   "2^position", "-4", "-8", "281474976710656"):
+    for needle in (
+        ".json",
+        ".xml",
+        "payments?website_id=123456.json",
+        "websites/{merchant_id}",
+        "without `api/`",
+        "`currency=USD`",
+        "2^position",
+        "-4",
+        "-8",
+        "281474976710656",
+    ):
         assert needle in text, needle
 
 
@@ -181,71 +204,179 @@ ERROR_OK = {"code": 0, "message": []}
 # The seed's example answers (lists shortened; the error object added where the seed
 # omits it, since the sandbox puts it on every answer).
 SEED_EXAMPLES = [
-    ("Plan", {"id": 1, "name": "Enterprise", "brand": "Any Branding",
-              "start_date": "2013-07-22T10:11:00+05:30", "end_date": "2013-08-22T10:11:00+05:30",
-              "allowed_transaction_limit": 4000, "current_transaction_count": 21,
-              "current_transaction_amount": 1138, "error": ERROR_OK}),
-    ("WebsiteList", {"websites": [{"id": "123456", "domain_name": "example.com",
-                                   "receiver_count": "0", "total_payment_amount": "442.0",
-                                   "total_payment_count": "7"}], "error": ERROR_OK}),
-    ("Vault", {"id": "123456", "user_handle": "xxxxx", "credit_card_type": "visa",
-               "vault_key": "53b1d221-532c-428d-aaf1-0ece3aea7021",
-               "masked_cc": "************5678", "error": ERROR_OK}),
+    (
+        "Plan",
+        {
+            "id": 1,
+            "name": "Enterprise",
+            "brand": "Any Branding",
+            "start_date": "2013-07-22T10:11:00+05:30",
+            "end_date": "2013-08-22T10:11:00+05:30",
+            "allowed_transaction_limit": 4000,
+            "current_transaction_count": 21,
+            "current_transaction_amount": 1138,
+            "error": ERROR_OK,
+        },
+    ),
+    (
+        "WebsiteList",
+        {
+            "websites": [
+                {
+                    "id": "123456",
+                    "domain_name": "example.com",
+                    "receiver_count": "0",
+                    "total_payment_amount": "442.0",
+                    "total_payment_count": "7",
+                }
+            ],
+            "error": ERROR_OK,
+        },
+    ),
+    (
+        "Vault",
+        {
+            "id": "123456",
+            "user_handle": "xxxxx",
+            "credit_card_type": "visa",
+            "vault_key": "53b1d221-532c-428d-aaf1-0ece3aea7021",
+            "masked_cc": "************5678",
+            "error": ERROR_OK,
+        },
+    ),
     ("Deleted", {"status": "success", "error": ERROR_OK}),
-    ("SubscriptionInitiated", {"subscription_id": "8536", "subcription_status": "Initiated",
-                               "gateway_callback_url": "https://zazpay.com/subscribe/100/52e5",
-                               "error": {"code": -4, "message": ["Initiated without error"]}}),
-    ("SubscriptionCanceled", {"status": "success", "subcription_status": "Canceled",
-                              "error": ERROR_OK}),
-    ("ReceiverAccount", {"id": 12434, "websites": {"id": "232", "name": "agriya.com"},
-                         "gateways": [{"id": 1, "name": "PaypalAdaptive"},
-                                      {"id": 2, "name": "Authorize.net"}], "error": ERROR_OK}),
-    ("PaymentResult", {"id": "8536", "created": "2013-07-06T16:36:39+05:30",
-                       "modified": "2013-07-06T16:43:11+05:30", "status": "Authorized",
-                       "paykey": "53b1d221-532c-428d-aaf1-0ece3aea7021",
-                       "receiver": {"id": "2323", "amount": "19"},
-                       "marketplace_fees_payer": "receiver",
-                       "marketplace_fixed_merchant_amount": 12,
-                       "marketplace_variable_merchant_amount": "", "error": ERROR_OK}),
-    ("PaymentResult", {"id": "8536", "status": "Initiated",
-                       "gateway_callback_url": "https://www.example.com/payment/checkout/52e5",
-                       "error": {"code": -4, "message": ["Initiated without error"]}}),
-    ("PaymentResult", {"id": "8536", "created": "2013-07-06T16:36:39+05:30",
-                       "modified": "2013-07-06T16:43:11+05:30", "status": "Refunded",
-                       "refunded_from": [{"marketplace_receiver_id": "2323", "amount": "19"},
-                                         {"marketplace_merchant_id": "2323", "amount": "19"}],
-                       "error": ERROR_OK}),
-    ("PaymentDetails", {
-        "id": 8517, "created": "2013-07-06T12:17:28+05:30",
-        "modified": "2013-07-06T13:38:04+05:30", "amount": 100, "status": "Captured",
-        "paykey": "5fed2864-1a1f-49a8-ace9-1fbe077d8e27", "item_name": "Signup Fee",
-        "item_description": "Signup Fee", "action": "Void",
-        "merchant": {"id": "2", "name": "Fred Barley"},
-        "gateway": {"id": "2", "name": "Authorize.net"},
-        "website": {"id": "123456", "name": "example.com"},
-        "payment_histories": [
-            {"created": "2013-07-06T12:29:20+05:30", "action": "Auth", "status": "Authorized"},
-            {"created": "2013-07-06T12:29:20+05:30", "action": "Auth-Capture",
-             "status": "Captured"}],
-        "buyer": {"email": "test@example.com", "address": "First Street", "city": "Chennai",
-                  "state": "Tamil Nadu", "country": "IN"},
-        "marketplace": {"receiver_id": "11", "receiver_amount": "435", "fees_payer": "receiver",
-                        "fixed_merchant_amount": "45", "variable_merchant_amount": ""},
-        "ipn": {"count": 2, "latest_delivery_attempt_date": "2013-07-06T13:38:04+05:30",
-                "latest_delivery_attempt_status": "Sent"},
-        "x-vars": {}, "z-vars": {"z-username": "james", "z-category": "Dress"},
-        "error": ERROR_OK}),
-    ("SubscriptionPayment", {
-        "id": 22513, "created": "2015-08-21T15:10:23+05:30",
-        "modified": "2015-08-21T15:10:24+05:30", "amount": 1.46, "original_amount": 1.00,
-        "status": "Pending", "pending_reason": "multi_currency",
-        "item_name": "Monthly subscription fee", "item_description": "Monthly subscription fee",
-        "action": "Capture", "fees_payer": "BUYER", "merchant": {"id": 2, "name": "Fred Barley"},
-        "website": {"id": 2, "name": "example.com"},
-        "buyer": {"email": "test@example.com", "country": "IN"},
-        "ipn": {"count": 0, "latest_delivery_attempt_date": "",
-                "latest_delivery_attempt_status": ""},
-        "error": {"code": -8, "message": ["Payment pending"]}}),
+    (
+        "SubscriptionInitiated",
+        {
+            "subscription_id": "8536",
+            "subcription_status": "Initiated",
+            "gateway_callback_url": "https://zazpay.com/subscribe/100/52e5",
+            "error": {"code": -4, "message": ["Initiated without error"]},
+        },
+    ),
+    (
+        "SubscriptionCanceled",
+        {"status": "success", "subcription_status": "Canceled", "error": ERROR_OK},
+    ),
+    (
+        "ReceiverAccount",
+        {
+            "id": 12434,
+            "websites": {"id": "232", "name": "agriya.com"},
+            "gateways": [{"id": 1, "name": "PaypalAdaptive"}, {"id": 2, "name": "Authorize.net"}],
+            "error": ERROR_OK,
+        },
+    ),
+    (
+        "PaymentResult",
+        {
+            "id": "8536",
+            "created": "2013-07-06T16:36:39+05:30",
+            "modified": "2013-07-06T16:43:11+05:30",
+            "status": "Authorized",
+            "paykey": "53b1d221-532c-428d-aaf1-0ece3aea7021",
+            "receiver": {"id": "2323", "amount": "19"},
+            "marketplace_fees_payer": "receiver",
+            "marketplace_fixed_merchant_amount": 12,
+            "marketplace_variable_merchant_amount": "",
+            "error": ERROR_OK,
+        },
+    ),
+    (
+        "PaymentResult",
+        {
+            "id": "8536",
+            "status": "Initiated",
+            "gateway_callback_url": "https://www.example.com/payment/checkout/52e5",
+            "error": {"code": -4, "message": ["Initiated without error"]},
+        },
+    ),
+    (
+        "PaymentResult",
+        {
+            "id": "8536",
+            "created": "2013-07-06T16:36:39+05:30",
+            "modified": "2013-07-06T16:43:11+05:30",
+            "status": "Refunded",
+            "refunded_from": [
+                {"marketplace_receiver_id": "2323", "amount": "19"},
+                {"marketplace_merchant_id": "2323", "amount": "19"},
+            ],
+            "error": ERROR_OK,
+        },
+    ),
+    (
+        "PaymentDetails",
+        {
+            "id": 8517,
+            "created": "2013-07-06T12:17:28+05:30",
+            "modified": "2013-07-06T13:38:04+05:30",
+            "amount": 100,
+            "status": "Captured",
+            "paykey": "5fed2864-1a1f-49a8-ace9-1fbe077d8e27",
+            "item_name": "Signup Fee",
+            "item_description": "Signup Fee",
+            "action": "Void",
+            "merchant": {"id": "2", "name": "Fred Barley"},
+            "gateway": {"id": "2", "name": "Authorize.net"},
+            "website": {"id": "123456", "name": "example.com"},
+            "payment_histories": [
+                {"created": "2013-07-06T12:29:20+05:30", "action": "Auth", "status": "Authorized"},
+                {
+                    "created": "2013-07-06T12:29:20+05:30",
+                    "action": "Auth-Capture",
+                    "status": "Captured",
+                },
+            ],
+            "buyer": {
+                "email": "test@example.com",
+                "address": "First Street",
+                "city": "Chennai",
+                "state": "Tamil Nadu",
+                "country": "IN",
+            },
+            "marketplace": {
+                "receiver_id": "11",
+                "receiver_amount": "435",
+                "fees_payer": "receiver",
+                "fixed_merchant_amount": "45",
+                "variable_merchant_amount": "",
+            },
+            "ipn": {
+                "count": 2,
+                "latest_delivery_attempt_date": "2013-07-06T13:38:04+05:30",
+                "latest_delivery_attempt_status": "Sent",
+            },
+            "x-vars": {},
+            "z-vars": {"z-username": "james", "z-category": "Dress"},
+            "error": ERROR_OK,
+        },
+    ),
+    (
+        "SubscriptionPayment",
+        {
+            "id": 22513,
+            "created": "2015-08-21T15:10:23+05:30",
+            "modified": "2015-08-21T15:10:24+05:30",
+            "amount": 1.46,
+            "original_amount": 1.00,
+            "status": "Pending",
+            "pending_reason": "multi_currency",
+            "item_name": "Monthly subscription fee",
+            "item_description": "Monthly subscription fee",
+            "action": "Capture",
+            "fees_payer": "BUYER",
+            "merchant": {"id": 2, "name": "Fred Barley"},
+            "website": {"id": 2, "name": "example.com"},
+            "buyer": {"email": "test@example.com", "country": "IN"},
+            "ipn": {
+                "count": 0,
+                "latest_delivery_attempt_date": "",
+                "latest_delivery_attempt_status": "",
+            },
+            "error": {"code": -8, "message": ["Payment pending"]},
+        },
+    ),
 ]
 
 
@@ -261,10 +392,24 @@ def test_the_seeds_example_answers_fit_the_schemas(name, example):
         ("PaymentResult", {"id": "1", "status": "Captured"}),
         ("Error", {"code": "0", "message": []}),
         ("Error", {"code": 0, "message": "ok"}),
-        ("Metadata", {"page": 1, "page_count": 1, "total_count": 0,
-                      "Links": [{"self": "/a", "first": "/a"}]}),
-        ("SubscriptionInitiated", {"subscription_id": "1", "subscription_status": "Initiated",
-                                   "gateway_callback_url": "https://x.test/", "error": ERROR_OK}),
+        (
+            "Metadata",
+            {
+                "page": 1,
+                "page_count": 1,
+                "total_count": 0,
+                "Links": [{"self": "/a", "first": "/a"}],
+            },
+        ),
+        (
+            "SubscriptionInitiated",
+            {
+                "subscription_id": "1",
+                "subscription_status": "Initiated",
+                "gateway_callback_url": "https://x.test/",
+                "error": ERROR_OK,
+            },
+        ),
     ],
 )
 def test_schemas_are_precise_enough_to_catch_drift(name, example):
