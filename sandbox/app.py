@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException
 
 from sandbox import pages
 from sandbox.config import SandboxConfig
+from sandbox.context import bind_background, unbind
 from sandbox.control import handlers as control_handlers
 from sandbox.errors import ApiError, make_error_handler
 from sandbox.fastpath import FastPath, compile_operations
@@ -127,15 +128,19 @@ def _lifespan(runtime: Runtime) -> Callable[[Any], Any]:
 
 
 async def _ticker(runtime: Runtime) -> None:
-    # While time runs, transitions fall due and webhooks go out without any request arriving.
+    # While time runs, transitions fall due and webhooks go out without any request arriving;
+    # each round is bound like a request (the served URL is known only once serving starts).
     while True:
         await asyncio.sleep(runtime.config.tick_seconds)
+        tokens = bind_background(runtime)
         try:
             runtime.tick()
             runtime.store.flush_journal()
             await runtime.deliver_webhooks()
         except Exception:  # a failed tick must not stop time for good
             log.exception("firing due transitions or delivering webhooks failed")
+        finally:
+            unbind(tokens)
 
 
 def build_app(runtime: Runtime) -> SandboxASGI:
@@ -147,10 +152,9 @@ def build_app(runtime: Runtime) -> SandboxASGI:
         validate_responses=runtime.config.validate_responses,
         validator_map=VALIDATORS,
     )
-    specs = {name: provider.spec or spec_path(name) for name, provider in runtime.providers.items()}
     for name, provider in runtime.providers.items():
         api.add_api(
-            specs[name],
+            provider.spec_file,
             base_path=f"/{name}",
             name=name,
             resolver=handler_resolver(provider.handlers),
@@ -165,7 +169,7 @@ def build_app(runtime: Runtime) -> SandboxASGI:
         # the spec declares it so Swagger UI can send it.
         security_map=security_map(lambda _scheme: _checked_by_guard),
     )
-    mounts = {f"/{name}": specs[name] for name in runtime.providers}
+    mounts = {f"/{name}": p.spec_file for name, p in runtime.providers.items()}
     mounts[CONTROL_PREFIX] = spec_path("sandbox")
     index = SpecIndex(mounts)
     api.add_middleware(
@@ -184,7 +188,7 @@ def build_app(runtime: Runtime) -> SandboxASGI:
             op
             for name, provider in runtime.providers.items()
             for op in compile_operations(
-                provider, Specification.load(specs[name]), runtime.config.validate_responses
+                provider, Specification.load(provider.spec_file), runtime.config.validate_responses
             )
         ]
         fast = FastPath(operations, index.templates, runtime.config.validate_responses)
@@ -194,8 +198,24 @@ def build_app(runtime: Runtime) -> SandboxASGI:
 CONFIG_VARIABLE = "PAYSANDBOX_CONFIG"
 
 
-def worker_app() -> SandboxASGI:
+WORKER_HEADER = "x-paysandbox-worker"
+
+
+def worker_app() -> Callable[..., Any]:
     """The app of one worker process of `paysandbox serve --workers N` (a uvicorn factory):
-    the configuration comes from the parent process through the environment."""
+    the configuration comes from the parent process through the environment. Responses
+    name the worker's process id in `x-paysandbox-worker`, so one can tell who answered."""
     config = SandboxConfig(**json.loads(os.environ[CONFIG_VARIABLE]))
-    return build_app(Runtime(config))
+    app = build_app(Runtime(config))
+    worker = str(os.getpid()).encode()
+
+    async def tagged(scope: Any, receive: Any, send: Any) -> None:
+        async def send_tagged(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = [*message.get("headers", []), (WORKER_HEADER.encode(), worker)]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await app(scope, receive, send_tagged if scope["type"] == "http" else send)
+
+    return tagged

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any, Mapping, NoReturn
 from urllib.parse import unquote_plus, urlencode
 
@@ -81,6 +82,41 @@ def _finite_float(text: str) -> float:
     return value
 
 
+MAX_JSON_DEPTH = 64  # nested objects/arrays; no API of ours comes close
+_BRACKETS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')  # strings are skipped whole
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+class JSONLimitError(ValueError):
+    """JSON refused by the core's decoding limits; the message says why."""
+
+
+def loads_limited(text: str, **options: Any) -> Any:
+    """`json.loads` within the core's limits: at most MAX_JSON_DEPTH levels of nesting
+    (deeper input would raise RecursionError, a 500) and no lone UTF-16 surrogate such as
+    `"\\ud800"` (SQLite cannot store it and no page could render it). JSONLimitError says
+    which limit was hit; other ValueErrors are plain syntax errors."""
+    if text.count("[") + text.count("{") > MAX_JSON_DEPTH:  # only then can it be too deep
+        depth = 0
+        for token in _BRACKETS.finditer(text):
+            mark = token.group()
+            if mark in "[{":
+                depth += 1
+                if depth > MAX_JSON_DEPTH:
+                    raise JSONLimitError(f"is nested more than {MAX_JSON_DEPTH} levels deep")
+            elif mark in "]}":
+                depth -= 1
+    value = json.loads(text, **options)
+    if _SURROGATE_ESCAPE.search(text):  # a pair decodes to one character; a lone one stays
+        try:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise JSONLimitError(
+                "has a lone UTF-16 surrogate escape (such as \\ud800); send text as valid Unicode"
+            ) from None
+    return value
+
+
 def _malformed(message: str) -> RequestInvalid:
     return RequestInvalid([Problem("body", None, "malformed", message)])
 
@@ -95,7 +131,9 @@ def parse_json(raw: bytes, encoding: str = "utf-8") -> Any:
     if not text:
         return None
     try:
-        return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+        return loads_limited(text, parse_constant=_reject_constant, parse_float=_finite_float)
+    except JSONLimitError as exc:
+        raise _malformed(f"The request body {exc}.") from None
     except _TooLarge:
         raise _malformed("The request body has a number too large to represent.") from None
     except (json.JSONDecodeError, ValueError) as exc:

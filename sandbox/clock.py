@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 IST = timezone(timedelta(hours=5, minutes=30), "IST")
+# The clock stops short of datetime's last year so that every instant derived from it (an
+# expiry a day ahead, a token's hour) can still be rendered as a date.
+LATEST_MS = 253_370_764_800_000  # 9999-01-01T00:00:00Z
 
 
 def wall_ms() -> int:
@@ -31,6 +34,8 @@ class Clock:
     def __init__(self, start_ms: int | None = None, frozen: bool = False) -> None:
         now = wall_ms()
         start = now if start_ms is None else start_ms
+        if not 0 <= start <= LATEST_MS:
+            raise ValueError(f"the clock must start between 1970 and {iso_z(LATEST_MS)}")
         self._lock = threading.Lock()
         self._state = ClockState(
             start_ms=start,
@@ -71,10 +76,15 @@ class Clock:
 
     def advance(self, seconds: float) -> int:
         """Move time forward by `seconds` (never backward); returns the new now in ms."""
-        if seconds < 0:
+        if not seconds >= 0:  # NaN included
             raise ValueError("the sandbox clock only moves forward")
-        delta = round(seconds * 1000)
+        delta = round(seconds * 1000) if seconds * 1000 < LATEST_MS else LATEST_MS
         with self._lock:
+            if self.now_ms() + delta > LATEST_MS:
+                raise ValueError(
+                    f"the sandbox clock cannot move past {iso_z(LATEST_MS)}; "
+                    f"it is {iso_z(self.now_ms())} now (reset to go back)"
+                )
             state = self._state
             if state.frozen_at_ms is not None:
                 state = ClockState(state.start_ms, state.offset_ms, state.frozen_at_ms + delta)

@@ -46,6 +46,14 @@ class SandboxConfig:
     webhook_history: int = 5000  # finished deliveries kept (with their attempts)
     deliver_batch: int = 500  # most delivery attempts one `deliver` call makes
     page_secret: str | None = None  # keys hosted pages' form tokens; generated when None
+    # Enforce the providers' own documented rate limits (scenario-injected limits always
+    # apply); contract runs against the in-process sandbox lift them.
+    provider_rate_limits: bool = True
+    # Scenario documents: larger ones are refused with 413; aliases (YAML's &anchor/*ref)
+    # may add at most this many nodes when expanded (a "billion laughs" adds millions).
+    scenario_max_bytes: int = 4_000_000
+    scenario_max_alias_nodes: int = 100_000
+    max_fault_latency_seconds: float = 60.0  # a fault rule's `latency` may not exceed this
 
     @classmethod
     def from_file(cls, path: str | Path, **overrides: Any) -> "SandboxConfig":

@@ -22,6 +22,13 @@ def bind(runtime: "Runtime", scope: dict | None = None) -> tuple[Token, Token | 
     return _current.set(runtime), None if scope is None else _base_url.set(_from_scope(scope))
 
 
+def bind_background(runtime: "Runtime") -> tuple[Token, Token]:
+    """Makes `runtime` current for work no request asked for (due timers, the ticker), with
+    the sandbox's own base URL, so code reached from a timer sees what it would see when a
+    request fired it; returns tokens for `unbind`."""
+    return _current.set(runtime), _base_url.set(runtime.public_url(runtime.served_url))
+
+
 def unbind(tokens: tuple[Token, Token | None]) -> None:
     """Restores what was current before `bind`."""
     runtime, scope = tokens

@@ -82,6 +82,7 @@ class Parameter:
     default: Any
     definition: dict  # the spec's parameter (Connexion's rules and wording come from it)
     check: Any  # jsonschema-rs, clears valid values fast (see _compile_body)
+    patterned: bool = False  # the schema has regular expressions (see _plain)
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,7 @@ class Body:
     nullable: bool
     validator: Any  # Connexion's: the authority, and the error messages
     check: Any  # a compiled (Rust) validator that clears valid JSON bodies fast
+    patterned: bool = False  # the schema has regular expressions (see _plain)
 
 
 @dataclass(frozen=True)
@@ -162,6 +164,7 @@ def _compile_parameters(raw: list[dict]) -> tuple[Parameter, ...] | None:
                 default=schema.get("default", _NO_DEFAULT),
                 definition=param,
                 check=jsonschema_rs.Draft4Validator(schema, validate_formats=True),
+                patterned=_has_patterns(schema),
             )
         )
     compiled.sort(key=lambda p: PARAMETER_ORDER.index(p.location))
@@ -183,15 +186,41 @@ def _compile_body(operation: dict) -> dict[str, Body] | None:
             return None
         # jsonschema-rs is stricter, never looser, than Connexion's validator here (it checks
         # formats fully and knows no `nullable`), so a body it accepts is valid; anything it
-        # refuses goes to Connexion's validator, which decides and words the errors.
+        # refuses goes to Connexion's validator, which decides and words the errors. Regular
+        # expressions are the exception (see _plain).
         compiled[media_type] = Body(
             media_type=media_type,
             schema=schema,
             nullable=is_nullable(definition),
             validator=body_validator(schema),
             check=jsonschema_rs.Draft4Validator(schema, validate_formats=True),
+            patterned=_has_patterns(schema),
         )
     return compiled
+
+
+def _has_patterns(schema: Any) -> bool:
+    if isinstance(schema, dict):
+        return "pattern" in schema or "patternProperties" in schema or any(
+            _has_patterns(v) for v in schema.values()
+        )
+    if isinstance(schema, list):
+        return any(_has_patterns(v) for v in schema)
+    return False
+
+
+def _plain(text: bytes | str) -> bool:
+    """Whether Rust's and Python's regular expressions must agree on this text: ASCII with
+    no control characters. Beyond it they differ (Python's `\\s` matches the control
+    characters 0x1c-0x1f, Rust's does not), so a patterned schema's verdict on other text is
+    Connexion's validator's alone. A raw JSON body qualifies when it is ASCII without `\\u`
+    escapes: control characters in a JSON string arrive escaped."""
+    if isinstance(text, bytes):
+        return text.isascii() and b"\\u" not in text
+    return text.isascii() and not _CONTROL.search(text)
+
+
+_CONTROL = re.compile("[\\x00-\\x1f\\x7f]")
 
 
 def _takes(function: Callable[..., Any], keyword: str) -> bool:
@@ -487,7 +516,9 @@ class FastPath:
                     kwargs[param.name] = param.default
                 continue
             value = _coerce(raw, param.kind)
-            if not param.check.is_valid(value):
+            if not param.check.is_valid(value) or (
+                param.patterned and isinstance(value, str) and not _plain(value)
+            ):
                 found = parameter_problems(param.location, value, param.definition)
                 if found:
                     problems += found
@@ -527,7 +558,9 @@ class FastPath:
         value = bodies.parse_json(raw, encoding)
         if value is None and not body.nullable:
             raise body_required(mime)
-        if value is not None and not body.check.is_valid(value):
+        if value is not None and (
+            not body.check.is_valid(value) or (body.patterned and not _plain(raw))
+        ):
             problems = schema_problems(body.validator, value)
             if problems:
                 raise RequestInvalid(problems)

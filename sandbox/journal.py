@@ -3,6 +3,7 @@ pages to Flask and everything else to Connexion, and records each exchange in th
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any, Callable
 
@@ -17,6 +18,8 @@ from sandbox.masking import mask_headers, mask_text
 from sandbox.representations import Representation, reencoding, strip_suffix
 from sandbox.runtime import Runtime
 from sandbox.store import JournalEntry
+
+log = logging.getLogger("paysandbox")
 
 BODY_LIMIT = 16_384  # bytes of each body kept in the journal
 PAGES_SEGMENT = "hosted"  # /<provider>/hosted/... is served by the pages app
@@ -76,7 +79,10 @@ class SandboxASGI:
                 return  # refused before any work: Host, origin, token or size
             receive = admitted
             self.runtime.sync()
-            self.runtime.tick()
+            try:
+                self.runtime.tick()
+            except Exception:  # the request (a reset, perhaps) must still be served
+                log.exception("firing due transitions failed")
             path = scope["path"]
             target = self._target(path)
             representation = None

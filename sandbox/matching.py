@@ -9,8 +9,10 @@ Dotted paths reach into nested objects (`customer.email_id`).
 
 from __future__ import annotations
 
-import re
+from functools import lru_cache
 from typing import Any, Callable, Mapping
+
+import re2
 
 
 class _Missing:
@@ -19,6 +21,27 @@ class _Missing:
 
 
 _MISSING = MISSING = _Missing()
+
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False  # a refused pattern is the caller's error, not a log line
+
+
+@lru_cache(maxsize=256)
+def compile_pattern(pattern: str) -> Any:
+    """A `matches` pattern compiled by RE2, whose matching time is linear in the text: a
+    rule such as `(a+)+b` cannot stall the server the way a backtracking engine would.
+    Raises ValueError for a pattern RE2 does not support (backreferences, lookaround)."""
+    if not isinstance(pattern, str):
+        raise ValueError(f"a 'matches' pattern must be a string, not {pattern!r}")
+    try:
+        return re2.compile(pattern, _RE2_OPTIONS)
+    except re2.error as exc:
+        reason = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else exc
+        raise ValueError(
+            f"'matches' pattern {pattern[:80]!r} is not supported: {reason} "
+            "(patterns use RE2 syntax: no backreferences or lookaround)"
+        ) from None
+
 
 OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     "eq": lambda actual, expected: actual == expected,
@@ -30,7 +53,7 @@ OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     "in": lambda actual, expected: actual in expected,
     "not_in": lambda actual, expected: actual not in expected,
     "matches": lambda actual, expected: (
-        isinstance(actual, str) and re.fullmatch(expected, actual) is not None
+        isinstance(actual, str) and compile_pattern(expected).fullmatch(actual) is not None
     ),
     "exists": lambda actual, expected: (actual is not _MISSING) == bool(expected),
 }
@@ -63,7 +86,7 @@ def holds(expected: Any, actual: Any) -> bool:
             try:
                 if not OPERATORS[op](actual, operand):
                     return False
-            except TypeError:  # e.g. "gt" between a string and a number
+            except (TypeError, ValueError):  # "gt" between a string and a number; a bad pattern
                 return False
         return True
     return actual is not _MISSING and actual == expected
@@ -97,3 +120,5 @@ def validate_condition(condition: Any) -> None:
                     f"unknown operator(s) {sorted(unknown)} for {path!r}; "
                     f"use one of {sorted(OPERATORS)}"
                 )
+            if "matches" in expected:
+                compile_pattern(expected["matches"])

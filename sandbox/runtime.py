@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import itertools
 import os
+import socket
 import threading
 from dataclasses import asdict, dataclass
 from typing import Any, Callable
@@ -13,8 +14,10 @@ from typing import Any, Callable
 import httpx
 from faker import Faker
 
+from sandbox import ratelimit
 from sandbox.clock import Clock, ClockState, parse_instant
 from sandbox.config import SandboxConfig
+from sandbox.context import bind_background, unbind
 from sandbox.errors import ApiError
 from sandbox.faults import FaultRule
 from sandbox.guard import targets_sandbox
@@ -31,7 +34,10 @@ from sandbox.webhooks import Outbox, WebhookFault, deliver_due
 _CLOCK_KEY = "clock"
 _SEEDED_KEY = "seeded"
 _SCENARIOS_KEY = "scenarios"
-_GENERATION_KEY = "generation"
+# Other workers reload what they keep in memory when its generation token changes; the
+# clock and the scenarios have one each, so moving time never re-reads the scenarios.
+_CLOCK_GENERATION = "generation:clock"
+_SCENARIOS_GENERATION = "generation:scenarios"
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,9 @@ class Runtime:
 
     def __init__(self, config: SandboxConfig | None = None, store: Store | None = None) -> None:
         self.config = config or SandboxConfig()
+        # Where the sandbox listens (the server sets the real URL once it is bound); due
+        # timers see this as their base URL, whichever request or ticker fires them.
+        self.served_url = f"http://{self.config.host}:{self.config.port}"
         self.providers: dict[str, Provider] = load_providers(self.config.providers)
         self.tenants: dict[str, tuple[Tenant, ...]] = {
             name: self._configured_tenants(provider) for name, provider in self.providers.items()
@@ -71,9 +80,12 @@ class Runtime:
         self.engine.subscribers.append(Outbox(self))
         self._http: httpx.AsyncClient | None = None
         self._changes = itertools.count(1)
-        self._generation: str | None = None
+        self._generations: dict[str, Any] = {}
         self._delivering: asyncio.Lock | None = None
         self._tick_lock = threading.Lock()
+        # Who holds a delivery lease: a process on a host, so a restart can tell its own
+        # dead predecessors' leases from those of live sibling workers.
+        self.lease_owner = f"{socket.gethostname()}:{os.getpid()}"
         self._open()
 
     # -- start-up and reset -----------------------------------------------------------
@@ -91,6 +103,7 @@ class Runtime:
             self.clock.restore(ClockState(**saved))
         if not self.store.get_meta(_SEEDED_KEY):
             self._seed()
+        self._release_orphaned_leases()
         for endpoint in self.config.webhooks:
             self.set_webhook_endpoint(
                 endpoint["provider"],
@@ -110,6 +123,17 @@ class Runtime:
             if loaded is not None:
                 self.unload_scenario(scenario.name)
             self.load_scenario(scenario)
+
+    def _release_orphaned_leases(self) -> None:
+        """Deliveries that a killed process on this host was sending go back to the queue
+        now, instead of waiting out their real-time lease."""
+        host = socket.gethostname()
+        for owner in self.store.lease_owners():
+            owner_host, _, pid = owner.rpartition(":")
+            if owner_host != host or not pid.isdigit():
+                continue  # another host's process: only its lease running out frees it
+            if int(pid) == os.getpid() or not _process_alive(int(pid)):  # ours: a reused pid
+                self.store.release_leases(owner)
 
     def _seed(self) -> None:
         with self.store.transaction():
@@ -179,35 +203,50 @@ class Runtime:
                 for e in self.scenarios.values()
             ],
         )
-        self._changed()
+        self._changed(_SCENARIOS_GENERATION)
 
     def persist_clock(self) -> None:
         """Saves the clock so a restart (or another worker) continues from it."""
         self.store.set_meta(_CLOCK_KEY, asdict(self.clock.state))
-        self._changed()
+        self._changed(_CLOCK_GENERATION)
+
+    def _move_clock(self, move: Callable[[Clock], Any]) -> None:
+        """Applies a change to the clock as one read-modify-write of the shared state, so
+        two workers moving time at once both count (each starts from the other's result)."""
+        with self.store.transaction():  # BEGIN IMMEDIATE: one writer at a time
+            saved = self.store.get_meta(_CLOCK_KEY)
+            if saved is not None:
+                self.clock.restore(ClockState(**saved))
+            move(self.clock)
+            self.persist_clock()
 
     def freeze_clock(self, frozen: bool) -> None:
         """Stops time where it is, or lets it run on from there."""
-        self.clock.freeze(frozen)
-        self.persist_clock()
+        self._move_clock(lambda clock: clock.freeze(frozen))
 
-    def _changed(self) -> None:
-        # Other workers compare this token on every request and reload what is shared
-        # in memory (the clock, loaded scenarios) when it differs.
-        self._generation = f"{os.getpid()}-{next(self._changes)}"
-        self.store.set_meta(_GENERATION_KEY, self._generation)
+    def _changed(self, key: str) -> None:
+        token = f"{os.getpid()}-{next(self._changes)}"
+        self._generations[key] = token
+        self.store.set_meta(key, token)
+
+    def _generation_moved(self, key: str) -> bool:
+        token = self.store.get_meta(key)
+        if token == self._generations.get(key):
+            return False
+        self._generations[key] = token
+        return True
 
     def sync(self) -> None:
-        """Catches up with changes another worker made to the clock or the scenarios."""
+        """Catches up with changes another worker made to the clock or the scenarios,
+        reloading only the one that changed."""
         if self.config.workers <= 1:
             return
-        token = self.store.get_meta(_GENERATION_KEY)
-        if token == self._generation:
+        if self._generation_moved(_CLOCK_GENERATION):
+            saved = self.store.get_meta(_CLOCK_KEY)
+            if saved is not None:
+                self.clock.restore(ClockState(**saved))
+        if not self._generation_moved(_SCENARIOS_GENERATION):
             return
-        self._generation = token
-        saved = self.store.get_meta(_CLOCK_KEY)
-        if saved is not None:
-            self.clock.restore(ClockState(**saved))
         self.engine.clear_overrides()
         self.scenarios, self.faults, self.webhook_faults = {}, (), ()
         for entry in self.store.get_meta(_SCENARIOS_KEY) or []:
@@ -222,18 +261,34 @@ class Runtime:
     # -- time -------------------------------------------------------------------------
 
     def tick(self) -> int:
-        """Fires every transition that has fallen due; cheap when none has."""
+        """Fires every transition that has fallen due; cheap when none has. Timers always
+        run bound the same way (this runtime, the sandbox's own base URL), whether a
+        request, the ticker, a clock advance or a test fired them."""
         due = self.store.next_due()
         if due is None or due > self.clock.now_ms():
             return 0
         with self._tick_lock:
-            return self.engine.fire_due()
+            tokens = bind_background(self)
+            try:
+                return self.engine.fire_due()
+            finally:
+                unbind(tokens)
 
     def advance(self, seconds: float) -> int:
-        """Moves the clock forward and fires what fell due, in order."""
-        self.clock.advance(seconds)
-        self.persist_clock()
+        """Moves the clock forward and fires what fell due, in order; ValueError when the
+        move would take it past the latest instant the clock can show."""
+        self._move_clock(lambda clock: clock.advance(seconds))
         return self.tick()
+
+    # -- limits -----------------------------------------------------------------------
+
+    def rate_limit(self, key: str, limit: int, window_ms: int) -> int | None:
+        """Counts one call against a provider's own rate limit (fixed windows on the sandbox
+        clock, shared by every worker); the seconds until the window ends (`Retry-After`)
+        when the call is over the limit, None when it may go ahead or limits are lifted."""
+        if not self.config.provider_rate_limits:
+            return None
+        return ratelimit.consume(self.store, key, limit, window_ms, self.clock.now_ms())
 
     # -- webhooks ---------------------------------------------------------------------
 
@@ -303,3 +358,14 @@ class Runtime:
         if record is None:
             raise not_found(id)
         return record
+
+
+def _process_alive(pid: int) -> bool:
+    """Whether a process with this id exists on this host."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True

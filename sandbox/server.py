@@ -95,6 +95,7 @@ class Sandbox:
         # The port chosen by the system is the one the sandbox must recognise as itself.
         self.config.port = self.runtime.config.port = self._server.port
         self.url = self._server.url
+        self.runtime.served_url = self.url
         return self
 
     def stop(self) -> None:
@@ -128,6 +129,22 @@ class Sandbox:
 
         headers = {**token_headers(self.token), **kwargs.pop("headers", {})}
         return httpx.Client(base_url=self.url, headers=headers, **kwargs)
+
+    def client_for(
+        self, provider: str, tenant: str | None = None, **kwargs: Any
+    ) -> "httpx.Client":
+        """An httpx client of `provider` (base URL `/<provider>`) authenticated as `tenant`
+        (the provider's first one by default): the provider's client auth computes the
+        credentials of every request as it is sent, on the sandbox clock."""
+        import httpx
+
+        from sandbox.clientauth import ProviderAuth
+
+        assert self.runtime is not None
+        rt = self.runtime
+        chosen = rt.tenants[provider][0] if tenant is None else rt.tenant(provider, tenant)
+        auth = ProviderAuth(rt.providers[provider], chosen, rt.clock.now_ms, f"/{provider}")
+        return httpx.Client(base_url=self.provider_url(provider), auth=auth, **kwargs)
 
     def reset(self) -> None:
         """Back to the seeded start state."""

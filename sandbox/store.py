@@ -41,7 +41,9 @@ class Record:
 
 @dataclass(frozen=True)
 class Timer:
-    """A transition scheduled for a resource at a sandbox instant."""
+    """A transition scheduled for a resource at a sandbox instant. `state` is the state the
+    timer was armed on entering (leaving it cancels the timer; None: armed at creation);
+    `repeat` ({"every": ms, "left": n | None, "until": condition | None}) re-arms it."""
 
     due_at: int
     provider: str
@@ -50,6 +52,18 @@ class Timer:
     resource_id: str
     action: str
     seq: int = 0
+    state: str | None = None
+    repeat: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class DeadTimer:
+    """A timer whose transition raised: kept out of the schedule with the error, so one
+    broken effect cannot stop the sandbox (or fire again on every start)."""
+
+    timer: Timer
+    failed_at: int  # sandbox epoch ms
+    error: str
 
 
 @dataclass(frozen=True)
@@ -168,6 +182,17 @@ class Store(Protocol):
     def due_timers(self, now: int, limit: int = 100) -> list[Timer]: ...
     def claim_timer(self, timer: Timer) -> bool: ...
     def timers_for(self, provider: str, resource_id: str) -> list[Timer]: ...
+    def cancel_timers(
+        self, provider: str, tenant: str, kind: str, resource_id: str, state: str
+    ) -> None: ...
+    def bury_timer(self, timer: Timer, failed_at: int, error: str) -> None: ...
+    def scheduled_timers(
+        self, *, provider: str | None = None, resource_id: str | None = None, limit: int = 100
+    ) -> list[Timer]: ...
+    def dead_timers(
+        self, *, provider: str | None = None, resource_id: str | None = None, limit: int = 100
+    ) -> list[DeadTimer]: ...
+    def revive_timer(self, seq: int, due_at: int) -> bool: ...
     def append_event(self, event: Event) -> None: ...
     def events(
         self,
@@ -194,7 +219,11 @@ class Store(Protocol):
     def journal_clear(self) -> None: ...
     def enqueue_delivery(self, delivery: Delivery) -> None: ...
     def due_deliveries(self, now: int, wall_now: int, limit: int = 50) -> list[Delivery]: ...
-    def claim_delivery(self, delivery: Delivery, wall_now: int, lease_ms: int) -> bool: ...
+    def claim_delivery(
+        self, delivery: Delivery, wall_now: int, lease_ms: int, owner: str | None = None
+    ) -> bool: ...
+    def lease_owners(self) -> list[str]: ...
+    def release_leases(self, owner: str) -> int: ...
     def finish_attempt(
         self,
         delivery: Delivery,
@@ -278,9 +307,16 @@ END;
 CREATE TABLE IF NOT EXISTS timers (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, due_at INTEGER NOT NULL,
     provider TEXT NOT NULL, tenant TEXT NOT NULL, kind TEXT NOT NULL,
-    resource_id TEXT NOT NULL, action TEXT NOT NULL
+    resource_id TEXT NOT NULL, action TEXT NOT NULL, state TEXT, repeat TEXT
 );
 CREATE INDEX IF NOT EXISTS timers_due ON timers (due_at, seq);
+CREATE INDEX IF NOT EXISTS timers_resource ON timers (provider, resource_id);
+CREATE TABLE IF NOT EXISTS dead_timers (
+    seq INTEGER PRIMARY KEY, due_at INTEGER NOT NULL,
+    provider TEXT NOT NULL, tenant TEXT NOT NULL, kind TEXT NOT NULL,
+    resource_id TEXT NOT NULL, action TEXT NOT NULL, state TEXT, repeat TEXT,
+    failed_at INTEGER NOT NULL, error TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS events (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, provider TEXT NOT NULL,
     tenant TEXT NOT NULL, kind TEXT NOT NULL, resource_id TEXT NOT NULL, at INTEGER NOT NULL,
@@ -295,7 +331,7 @@ CREATE TABLE IF NOT EXISTS deliveries (
     event TEXT NOT NULL, url TEXT NOT NULL, body TEXT NOT NULL, headers TEXT NOT NULL,
     created_at INTEGER NOT NULL, next_attempt_at INTEGER NOT NULL, status TEXT NOT NULL,
     attempts INTEGER NOT NULL, ordered INTEGER NOT NULL, last_status INTEGER,
-    last_error TEXT, delivered_at INTEGER, lease_until INTEGER
+    last_error TEXT, delivered_at INTEGER, lease_until INTEGER, lease_owner TEXT
 );
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (status, next_attempt_at);
 CREATE INDEX IF NOT EXISTS deliveries_resource ON deliveries (provider, resource_id, seq);
@@ -322,6 +358,14 @@ CREATE TABLE IF NOT EXISTS journal (
 """
 
 _RESOURCE_COLUMNS = "provider, tenant, kind, id, state, version, created_at, ref, parent, data"
+_TIMER_COLUMNS = "due_at, provider, tenant, kind, resource_id, action, seq, state, repeat"
+# Columns added to tables after their first release: a database file written by an older
+# version gains them when it is opened.
+_ADDED_COLUMNS = {"timers": ("state TEXT", "repeat TEXT"), "deliveries": ("lease_owner TEXT",)}
+# Nested transactions are savepoints named by depth (prepared once: a create nests several).
+_SAVEPOINT = [f"SAVEPOINT s{depth}" for depth in range(64)]
+_RELEASE = [f"RELEASE s{depth}" for depth in range(64)]
+_ROLLBACK_TO = [f"ROLLBACK TO s{depth}" for depth in range(64)]
 
 
 def _dumps(value: Any) -> str:
@@ -329,6 +373,11 @@ def _dumps(value: Any) -> str:
 
 
 _UNKNOWN: Any = object()
+
+
+def _timer(row: tuple) -> Timer:
+    *fields, state, repeat = row
+    return Timer(*fields, state=state, repeat=None if repeat is None else json.loads(repeat))
 
 
 def _record(row: tuple) -> Record:
@@ -349,7 +398,9 @@ def _record(row: tuple) -> Record:
 
 class _Transaction:
     """`with store.transaction():` — a class rather than a generator because a create
-    enters several nested ones and generator-based context managers cost three times more."""
+    enters several nested ones and generator-based context managers cost three times more.
+    The outermost block is a transaction; a nested one is a savepoint, so an error that a
+    caller catches undoes the nested block's writes and nothing else."""
 
     __slots__ = ("store",)
 
@@ -359,19 +410,23 @@ class _Transaction:
     def __enter__(self) -> None:
         store = self.store
         store._lock.acquire()
-        if store._depth == 0:
-            try:
-                store._conn.execute("BEGIN IMMEDIATE")
-            except BaseException:
-                store._lock.release()
-                raise
+        try:
+            store._conn.execute(_SAVEPOINT[store._depth] if store._depth else "BEGIN IMMEDIATE")
+        except BaseException:
+            store._lock.release()
+            raise
         store._depth += 1
 
     def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
         store = self.store
         try:
             store._depth -= 1
-            if store._depth:
+            depth = store._depth
+            if depth:
+                if kind is not None:
+                    store._conn.execute(_ROLLBACK_TO[depth])
+                    store._forget_caches()
+                store._conn.execute(_RELEASE[depth])
                 return
             if kind is not None:
                 store._rollback()
@@ -414,17 +469,30 @@ class SQLiteStore:
             # Pages freed by trimming and reset can be handed back (a new database only).
             self._conn.execute("PRAGMA auto_vacuum=INCREMENTAL")
             self._conn.executescript(_SCHEMA)
+            self._add_columns()
         self._journal_buffer: list[tuple] = []
         self._journal_keep = 1000
 
     # -- transactions -----------------------------------------------------------------
 
+    def _add_columns(self) -> None:
+        for table, columns in _ADDED_COLUMNS.items():
+            present = {row[1] for row in self._conn.execute(f"PRAGMA table_info({table})")}
+            for column in columns:
+                if column.split()[0] not in present:
+                    self._conn.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
+
     def transaction(self) -> "_Transaction":
-        """A write transaction; nested uses join the outer one. Rolled back on error."""
+        """A write transaction, rolled back on error; a nested one is a savepoint (an error
+        leaving it undoes its own writes only, and the outer transaction goes on if the
+        caller catches the error)."""
         return _Transaction(self)
 
     def _rollback(self) -> None:
         self._conn.execute("ROLLBACK")
+        self._forget_caches()
+
+    def _forget_caches(self) -> None:
         # Caches may reflect writes just undone.
         self._next_due_cache = _UNKNOWN
         self._endpoint_cache.clear()
@@ -614,8 +682,8 @@ class SQLiteStore:
         """Adds a scheduled transition."""
         with self._lock:
             self._conn.execute(
-                "INSERT INTO timers (due_at, provider, tenant, kind, resource_id, action) "
-                "VALUES (?,?,?,?,?,?)",
+                "INSERT INTO timers (due_at, provider, tenant, kind, resource_id, action, state, "
+                "repeat) VALUES (?,?,?,?,?,?,?,?)",
                 (
                     timer.due_at,
                     timer.provider,
@@ -623,6 +691,8 @@ class SQLiteStore:
                     timer.kind,
                     timer.resource_id,
                     timer.action,
+                    timer.state,
+                    None if timer.repeat is None else _dumps(timer.repeat),
                 ),
             )
             cached = self._next_due_cache
@@ -643,13 +713,12 @@ class SQLiteStore:
         """Timers due at or before `now`, earliest first (ties in scheduling order)."""
         with self._lock:
             rows = self._conn.execute(
-                "SELECT due_at, provider, tenant, kind, resource_id, action, seq FROM timers "
-                "WHERE due_at<=? ORDER BY due_at, seq LIMIT ?",
+                f"SELECT {_TIMER_COLUMNS} FROM timers WHERE due_at<=? ORDER BY due_at, seq LIMIT ?",
                 (now, limit),
             ).fetchall()
             if not rows:
                 self._next_due_cache = _UNKNOWN
-        return [Timer(*row) for row in rows]
+        return [_timer(row) for row in rows]
 
     def claim_timer(self, timer: Timer) -> bool:
         """Removes a timer; True only for the one caller that removed it."""
@@ -659,12 +728,85 @@ class SQLiteStore:
 
     def timers_for(self, provider: str, resource_id: str) -> list[Timer]:
         """Pending timers of one resource, earliest first."""
+        return self.scheduled_timers(provider=provider, resource_id=resource_id, limit=-1)
+
+    def cancel_timers(
+        self, provider: str, tenant: str, kind: str, resource_id: str, state: str
+    ) -> None:
+        """Drops a resource's timers armed on entering `state` (it is leaving the state)."""
+        with self._lock:
+            cursor = self._conn.execute(
+                "DELETE FROM timers WHERE provider=? AND resource_id=? AND tenant=? AND kind=? "
+                "AND state=?",
+                (provider, resource_id, tenant, kind, state),
+            )
+            if cursor.rowcount:
+                self._next_due_cache = _UNKNOWN
+
+    def scheduled_timers(
+        self, *, provider: str | None = None, resource_id: str | None = None, limit: int = 100
+    ) -> list[Timer]:
+        """Pending timers, earliest first, optionally of one provider or resource."""
+        where, params = self._timer_filters(provider, resource_id)
         rows = self._execute(
-            "SELECT due_at, provider, tenant, kind, resource_id, action, seq FROM timers "
-            "WHERE provider=? AND resource_id=? ORDER BY due_at, seq",
-            (provider, resource_id),
+            f"SELECT {_TIMER_COLUMNS} FROM timers WHERE {where} ORDER BY due_at, seq LIMIT ?",
+            [*params, limit],
         ).fetchall()
-        return [Timer(*row) for row in rows]
+        return [_timer(row) for row in rows]
+
+    def bury_timer(self, timer: Timer, failed_at: int, error: str) -> None:
+        """Keeps a timer whose transition failed, with the error, out of the schedule (in
+        the caller's transaction, which has claimed it)."""
+        self._execute(
+            f"INSERT OR REPLACE INTO dead_timers ({_TIMER_COLUMNS}, failed_at, error) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                timer.due_at,
+                timer.provider,
+                timer.tenant,
+                timer.kind,
+                timer.resource_id,
+                timer.action,
+                timer.seq,
+                timer.state,
+                None if timer.repeat is None else _dumps(timer.repeat),
+                failed_at,
+                error,
+            ),
+        )
+
+    def dead_timers(
+        self, *, provider: str | None = None, resource_id: str | None = None, limit: int = 100
+    ) -> list[DeadTimer]:
+        """Timers whose transition failed, most recent failure first."""
+        where, params = self._timer_filters(provider, resource_id)
+        rows = self._execute(
+            f"SELECT {_TIMER_COLUMNS}, failed_at, error FROM dead_timers WHERE {where} "
+            "ORDER BY failed_at DESC, seq DESC LIMIT ?",
+            [*params, limit],
+        ).fetchall()
+        return [DeadTimer(_timer(row[:-2]), failed_at=row[-2], error=row[-1]) for row in rows]
+
+    def revive_timer(self, seq: int, due_at: int) -> bool:
+        """Moves a dead timer back into the schedule, due at `due_at` (under a new number);
+        False if no dead timer has number `seq`."""
+        with self.transaction():
+            row = self._execute(
+                f"DELETE FROM dead_timers WHERE seq=? RETURNING {_TIMER_COLUMNS}", (seq,)
+            ).fetchone()
+            if row is None:
+                return False
+            self.schedule(replace(_timer(row), due_at=due_at))
+        return True
+
+    @staticmethod
+    def _timer_filters(provider: str | None, resource_id: str | None) -> tuple[str, list[Any]]:
+        where, params = ["1=1"], []
+        for column, value in (("provider", provider), ("resource_id", resource_id)):
+            if value is not None:
+                where.append(f"{column}=?")
+                params.append(value)
+        return " AND ".join(where), params
 
     # -- events -----------------------------------------------------------------------
 
@@ -892,14 +1034,35 @@ class SQLiteStore:
         ).fetchall()
         return [self._delivery(row) for row in rows]
 
-    def claim_delivery(self, delivery: Delivery, wall_now: int, lease_ms: int) -> bool:
-        """Marks a delivery as being sent; True only for the one sender that got it."""
+    def claim_delivery(
+        self, delivery: Delivery, wall_now: int, lease_ms: int, owner: str | None = None
+    ) -> bool:
+        """Marks a delivery as being sent by `owner`; True only for the one sender that got
+        it. The lease runs out after `lease_ms` of real time, or at once when its owner is
+        found gone (`release_leases`)."""
         cursor = self._execute(
-            "UPDATE deliveries SET status='sending', lease_until=? WHERE id=? AND "
-            "(status='pending' OR (status='sending' AND lease_until<?))",
-            (wall_now + lease_ms, delivery.id, wall_now),
+            "UPDATE deliveries SET status='sending', lease_until=?, lease_owner=? WHERE id=? "
+            "AND (status='pending' OR (status='sending' AND lease_until<?))",
+            (wall_now + lease_ms, owner, delivery.id, wall_now),
         )
         return cursor.rowcount == 1
+
+    def lease_owners(self) -> list[str]:
+        """The owners of deliveries being sent right now."""
+        rows = self._execute(
+            "SELECT DISTINCT lease_owner FROM deliveries "
+            "WHERE status='sending' AND lease_owner IS NOT NULL"
+        ).fetchall()
+        return [row[0] for row in rows]
+
+    def release_leases(self, owner: str) -> int:
+        """Gives the deliveries `owner` was sending back to the queue (an owner that died
+        mid-attempt); returns how many."""
+        return self._execute(
+            "UPDATE deliveries SET status='pending', lease_until=NULL, lease_owner=NULL "
+            "WHERE status='sending' AND lease_owner=?",
+            (owner,),
+        ).rowcount
 
     def finish_attempt(
         self,
@@ -925,7 +1088,7 @@ class SQLiteStore:
             )
             self._execute(
                 "UPDATE deliveries SET status=?, attempts=?, next_attempt_at=?, last_status=?, "
-                "last_error=?, delivered_at=?, lease_until=NULL WHERE id=?",
+                "last_error=?, delivered_at=?, lease_until=NULL, lease_owner=NULL WHERE id=?",
                 (
                     status,
                     attempt.number,
@@ -1115,6 +1278,7 @@ class SQLiteStore:
                 "resources",
                 "tallies",
                 "timers",
+                "dead_timers",
                 "events",
                 "counters",
                 "meta",

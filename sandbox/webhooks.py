@@ -7,7 +7,8 @@ caused it, and a worker that delivers it over HTTP with retries on the sandbox c
   … (doubling, at most an hour) of sandbox time, up to MAX_ATTEMPTS attempts in all; then
   the delivery is `failed` (it can still be redelivered by hand).
 - Pending deliveries survive a restart (the outbox is in the store); a sender's claim is a
-  lease on real time, so a crashed worker's deliveries are picked up again.
+  lease on real time, so a crashed worker's deliveries are picked up again, and a sandbox
+  starting up releases at once the leases of senders (processes) that are gone.
 """
 
 from __future__ import annotations
@@ -98,7 +99,8 @@ class Outbox:
         url = hooks.url(record) or url
         if not url:
             return  # nowhere to send: like a merchant who never configured webhooks
-        messages = hooks.messages(event, record, lambda: self.rt.ids.new("evt_", 24))
+        ids = self.rt.ids.scoped(event.provider, event.tenant)
+        messages = hooks.messages(event, record, lambda: ids.new("evt_", 24))
         for message in messages:
             body = hooks.encode(message.body)
             headers = {
@@ -197,7 +199,7 @@ async def deliver_due(rt: "Runtime", client: httpx.AsyncClient) -> list[Delivery
             for d in rt.store.due_deliveries(
                 rt.clock.now_ms(), wall_ms(), limit=min(50, budget - len(done))
             )
-            if rt.store.claim_delivery(d, wall_ms(), LEASE_MS)
+            if rt.store.claim_delivery(d, wall_ms(), LEASE_MS, rt.lease_owner)
         ]
         if not due:
             break

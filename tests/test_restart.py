@@ -3,20 +3,18 @@ the clock resumes, scheduled transitions still fire and ids do not repeat."""
 
 from __future__ import annotations
 
-import signal
-
 import httpx
 
 from tests.conftest import ZWITCH_A
-from tests.processes import free_port, serve
+from tests.processes import serve
 from tests.providers.zwitch.helpers import COLLECT_PATH, DOC_COLLECT_BODY, DOC_TOKEN_BODY
 
 
 def test_kill_and_restart_loses_nothing(tmp_path):
-    db, port = tmp_path / "sandbox.db", free_port()
-    base = f"http://127.0.0.1:{port}"
+    db = tmp_path / "sandbox.db"
+    server = serve("--db", str(db))
+    base = server.url
     api = httpx.Client(base_url=base + "/zwitch", headers=ZWITCH_A)
-    process = serve(port, "--db", str(db))
     try:
         payment = api.post(
             COLLECT_PATH, json={**DOC_COLLECT_BODY, "remitter_vpa_handle": "success@upi"}
@@ -25,10 +23,12 @@ def test_kill_and_restart_loses_nothing(tmp_path):
         httpx.post(base + "/_sandbox/clock/advance", json={"seconds": 12})
         listing = api.get("/v1/payments", params={"limit": 100}).json()
     finally:
-        process.send_signal(signal.SIGKILL)
-        process.wait()
+        server.kill()
 
-    process = serve(port, "--db", str(db))
+    # The restarted server listens wherever it is given; only the database carries over.
+    server = serve("--db", str(db))
+    base = server.url
+    api = httpx.Client(base_url=base + "/zwitch", headers=ZWITCH_A)
     try:
         assert httpx.get(base + "/_sandbox/clock").json()["now"] == "2024-01-15T10:00:12Z"
         assert api.get("/v1/payments", params={"limit": 100}).json() == listing
@@ -40,5 +40,4 @@ def test_kill_and_restart_loses_nothing(tmp_path):
         fresh = api.post(COLLECT_PATH, json={"amount": 3}).json()
         assert fresh["id"] not in {p["id"] for p in listing["data"]}
     finally:
-        process.terminate()
-        process.wait(10)
+        server.stop()

@@ -3,62 +3,74 @@ state (data, clock, scenarios, fault and rate-limit counters, transitions)."""
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import textwrap
 import threading
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 
+from sandbox.app import WORKER_HEADER
 from tests.conftest import ZWITCH_A
-from tests.processes import free_port, serve
+from tests.processes import serve
 from tests.providers.zwitch.helpers import COLLECT_PATH
+
+WORKERS = 2
+MAX_REQUESTS = 400  # per spread; the kernel hands connections out unevenly, never this badly
 
 
 @pytest.fixture(scope="module")
 def workers(tmp_path_factory):
-    port = free_port()
     db = tmp_path_factory.mktemp("workers") / "sandbox.db"
-    process = serve(port, "--workers", "2", "--db", str(db), answers=20)
-    base = f"http://127.0.0.1:{port}"
-    children = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True)
-    yield base, children.stdout.split()
-    process.send_signal(signal.SIGINT)
-    process.wait(20)
+    server = serve("--workers", str(WORKERS), "--db", str(db), answers=20)
+    children = subprocess.run(
+        ["pgrep", "-P", str(server.process.pid)], capture_output=True, text=True
+    )
+    yield server.url, set(children.stdout.split())
+    server.stop()
 
 
-def _each(base, path, count=20, **kwargs):
-    # A fresh connection per request, so the kernel spreads them over both workers.
-    return [httpx.get(base + path, **kwargs) for _ in range(count)]
+def _spread(base, children, path, each=3, **kwargs) -> list[httpx.Response]:
+    """GETs `path` on fresh connections (so the kernel spreads them over the workers) until
+    each of the WORKERS answered at least `each` times; fails if one never gets its share."""
+    responses: list[httpx.Response] = []
+    answered: Counter = Counter()
+    with ThreadPoolExecutor(8) as pool:
+        while len(responses) < MAX_REQUESTS:
+            responses += pool.map(lambda _: httpx.get(base + path, **kwargs), range(8))
+            answered = Counter(r.headers[WORKER_HEADER] for r in responses)
+            assert set(answered) <= children, f"answers from {set(answered) - children}"
+            if len(answered) == WORKERS and min(answered.values()) >= each:
+                return responses
+    pytest.fail(f"after {len(responses)} requests, only workers {dict(answered)} answered")
 
 
 def test_two_worker_processes_serve(workers):
-    _, pids = workers
-    assert len(pids) >= 2
+    base, children = workers
+    answered = {r.headers[WORKER_HEADER] for r in _spread(base, children, "/_sandbox/clock")}
+    assert len(answered) == WORKERS
 
 
 def test_the_clock_is_shared(workers):
-    base, _ = workers
+    base, children = workers
     before = httpx.get(base + "/_sandbox/clock").json()["now_ms"]
     httpx.post(base + "/_sandbox/clock/advance", json={"seconds": 3600})
-    assert {r.json()["now_ms"] for r in _each(base, "/_sandbox/clock")} == {before + 3_600_000}
+    seen = {r.json()["now_ms"] for r in _spread(base, children, "/_sandbox/clock")}
+    assert seen == {before + 3_600_000}
 
 
 def test_data_and_transitions_are_shared(workers):
-    base, _ = workers
+    base, children = workers
     payment = httpx.post(
         base + "/zwitch" + COLLECT_PATH,
         headers=ZWITCH_A,
         json={"amount": 5, "remitter_vpa_handle": "success@upi"},
     ).json()
     httpx.post(base + "/_sandbox/clock/advance", json={"seconds": 60})
-    statuses = {
-        r.json()["status"]
-        for r in _each(base, f"/zwitch/v1/payments/{payment['id']}", headers=ZWITCH_A)
-    }
-    assert statuses == {"completed"}
+    answers = _spread(base, children, f"/zwitch/v1/payments/{payment['id']}", headers=ZWITCH_A)
+    assert {r.json()["status"] for r in answers} == {"completed"}
 
 
 def test_concurrent_completes_across_workers_have_one_winner(workers):
@@ -82,7 +94,7 @@ def test_concurrent_completes_across_workers_have_one_winner(workers):
 
 
 def test_scenarios_and_their_counters_are_shared(workers):
-    base, _ = workers
+    base, children = workers
     scenario = textwrap.dedent("""\
         name: shared-limit
         provider: zwitch
@@ -96,7 +108,12 @@ def test_scenarios_and_their_counters_are_shared(workers):
         headers={"Content-Type": "application/yaml"},
     )
     assert loaded.status_code == 201
-    statuses = [r.status_code for r in _each(base, "/zwitch/v1/payments", headers=ZWITCH_A)]
-    assert statuses.count(200) == 5 and statuses.count(429) == 15
+    # Each worker answers at least 6 times: with counters of their own, 10 calls would pass.
+    answers = _spread(base, children, "/zwitch/v1/payments", each=6, headers=ZWITCH_A)
+    statuses = Counter(r.status_code for r in answers)
+    assert statuses == {200: 5, 429: len(answers) - 5}
+    refused_by = {r.headers[WORKER_HEADER] for r in answers if r.status_code == 429}
+    assert len(refused_by) == WORKERS
     httpx.delete(base + "/_sandbox/scenarios/shared-limit")
-    assert {r.status_code for r in _each(base, "/zwitch/v1/payments", headers=ZWITCH_A)} == {200}
+    after = _spread(base, children, "/zwitch/v1/payments", headers=ZWITCH_A)
+    assert {r.status_code for r in after} == {200}

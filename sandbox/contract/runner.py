@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -18,6 +18,7 @@ from schemathesis.reporting.recorders import grouped_failures_from_recorder
 
 import sandbox.contract.checks  # noqa: F401  (registers the extra checks)
 from sandbox.config import SandboxConfig
+from sandbox.contract import auth as client_auth
 from sandbox.contract.drift import describe
 from sandbox.providers import REGISTRY, load_providers
 from sandbox.resources import spec_path
@@ -66,6 +67,9 @@ class ContractOptions:
     phases: list[str] = field(default_factory=lambda: list(PHASES))
     request_timeout: float = 10.0
     junit: Path | None = None
+    # Fuzzing the in-process sandbox: lift the providers' own rate limits (a settlement API's
+    # two calls an hour) so generated requests reach past 429.
+    lift_rate_limits: bool = True
 
 
 @dataclass
@@ -90,6 +94,7 @@ class OperationResult:
     requests: int = 0
     findings: list[Finding] = field(default_factory=list)
     skipped: str | None = None
+    statuses: Counter = field(default_factory=Counter)  # response status → how many
 
     @property
     def ok(self) -> bool:
@@ -168,6 +173,11 @@ class _Collector:
             counts[node.value.operation.label] += 1
         for label, count in counts.items():
             self.operation(label).requests += count
+        for case_id, interaction in recorder.interactions.items():
+            node = recorder.cases.get(case_id)
+            if node is not None and interaction.response is not None:
+                label = node.value.operation.label
+                self.operation(label).statuses[interaction.response.status_code] += 1
         failed_before = len(self.result.findings)
         for case_id, checks in recorder.checks.items():
             case = recorder.cases.get(case_id)
@@ -291,6 +301,7 @@ def run_contract(options: ContractOptions, progress: Progress = print) -> Contra
         clock_start="2024-01-15T10:00:00Z",
         clock_frozen=True,
         validate_responses=True,
+        provider_rate_limits=not options.lift_rate_limits,
     )
     with Sandbox(config) as sb:
         assert sb.runtime is not None
@@ -304,14 +315,18 @@ def _run(
     providers = load_providers([a for a in apis if a != CONTROL_API])
     junit = None
     for api in apis:
-        tenant_headers = None
+        tenant_headers, tenant = None, None
         if runtime is not None and api in providers:
             tenant = runtime.tenants[api][0]
             tenant_headers = dict(providers[api].client_headers(tenant))
         url = base if options.base_url else f"{base}/{prefix(api)}"
         headers = _headers_for(api, options, tenant_headers, progress)
         config = _schemathesis_config(options, api, url, headers)
-        schema = schemathesis.openapi.from_path(str(spec_path(api)), config=config)
+        spec = providers[api].spec_file if api in providers else spec_path(api)
+        schema = schemathesis.openapi.from_path(str(spec), config=config)
+        if tenant is not None and providers[api].client_auth is not None:
+            # Credentials that depend on the request are computed as each case is sent.
+            client_auth.register(schema, providers[api], tenant, runtime.clock.now_ms)
         if options.read_only:
             schema = schema.include(method=SAFE_METHODS)
         if junit is None and options.junit is not None:

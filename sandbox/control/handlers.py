@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
 from typing import Any
 
 from connexion import request
@@ -13,8 +15,8 @@ from sandbox.context import current
 from sandbox.errors import NOT_FOUND, ApiError
 from sandbox.runtime import LoadedScenario, Runtime
 from sandbox.scenario import model as scenario_model
-from sandbox.scenario.model import ScenarioError
-from sandbox.store import Delivery, Event, JournalEntry, Record
+from sandbox.scenario.model import Limits, ScenarioError, ScenarioTooLarge
+from sandbox.store import DeadTimer, Delivery, Event, JournalEntry, Record, Timer
 from sandbox.webhooks import endpoint as webhook_endpoint
 
 
@@ -108,7 +110,10 @@ async def get_clock() -> dict[str, Any]:
 
 async def advance_clock(body: dict[str, Any]) -> dict[str, Any]:
     rt = current()
-    fired = rt.advance(body["seconds"])
+    try:
+        fired = rt.advance(body["seconds"])
+    except ValueError as exc:  # past the latest instant the clock can show
+        raise ApiError(400, "validation_error", f"{exc}.", field="seconds") from None
     return {**_clock(rt), "fired": fired}
 
 
@@ -151,10 +156,54 @@ async def list_events(
     return {"data": [_event(e) for e in events]}
 
 
+def _timer(timer: Timer, dead: DeadTimer | None = None) -> dict[str, Any]:
+    repeat = timer.repeat
+    return {
+        "seq": timer.seq,
+        "status": "scheduled" if dead is None else "dead",
+        "provider": timer.provider,
+        "tenant": timer.tenant,
+        "kind": timer.kind,
+        "resource_id": timer.resource_id,
+        "event": timer.action,
+        "due_at": iso_z(timer.due_at),
+        "armed_in": timer.state,
+        "repeat": None
+        if repeat is None
+        else {"every_ms": repeat["every"], "left": repeat["left"], "until": repeat["until"]},
+        "failed_at": None if dead is None else iso_z(dead.failed_at),
+        "error": None if dead is None else dead.error,
+    }
+
+
+async def list_timers(
+    state: str = "scheduled",
+    provider: str | None = None,
+    resource_id: str | None = None,
+    limit: int = 100,
+) -> dict[str, Any]:
+    store = current().store
+    if state == "dead":
+        dead = store.dead_timers(provider=provider, resource_id=resource_id, limit=limit)
+        return {"data": [_timer(d.timer, d) for d in dead]}
+    timers = store.scheduled_timers(provider=provider, resource_id=resource_id, limit=limit)
+    return {"data": [_timer(t) for t in timers]}
+
+
+async def retry_timer(seq: int) -> dict[str, Any]:
+    rt = current()
+    if not rt.store.revive_timer(seq, rt.clock.now_ms()):
+        raise ApiError(404, NOT_FOUND, f"No dead timer {seq}.")
+    return {"fired": rt.tick()}
+
+
 async def simulate(body: dict[str, Any]) -> dict[str, Any]:
     rt = current()
     record = _find(rt, body["provider"], body["resource_id"])
-    if not rt.engine.has_machine(record.provider, record.kind):
+    if (
+        not rt.engine.has_machine(record.provider, record.kind)
+        or rt.engine.machine(record.provider, record.kind).record
+    ):
         raise ApiError(
             409,
             "conflict",
@@ -187,23 +236,42 @@ async def list_scenarios() -> dict[str, Any]:
     return {"data": [_loaded(entry) for entry in current().scenarios.values()]}
 
 
+_LOADING = threading.Lock()  # one scenario load at a time: names must stay unique
+
+
+def _parse_and_load(rt: Runtime, body: Any) -> LoadedScenario:
+    limits = Limits.of(rt.config)
+    if isinstance(body, (bytes, str)):
+        text = body.decode() if isinstance(body, bytes) else body
+        scenario = scenario_model.parse(text, "<request body>", limits)
+    else:
+        scenario = scenario_model.from_dict(body, "<request body>")
+    with _LOADING:
+        return rt.load_scenario(scenario)
+
+
 async def load_scenario(body: Any) -> tuple[dict[str, Any], int]:
     rt = current()
-    try:
-        if isinstance(body, (bytes, str)):
-            text = body.decode() if isinstance(body, bytes) else body
-            scenario = scenario_model.parse(text, "<request body>")
-        else:
-            scenario = scenario_model.from_dict(body, "<request body>")
-        loaded = rt.load_scenario(scenario)
-    except ScenarioError as exc:
-        status = 409 if "already loaded" in str(exc) else 400
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > rt.config.scenario_max_bytes:
         raise ApiError(
-            status,
-            "invalid_scenario" if status == 400 else "conflict",
-            exc.problems[0],
-            details={"problems": exc.problems},
-        ) from None
+            413,
+            "payload_too_large",
+            f"The scenario is {int(declared):,} bytes; at most "
+            f"{rt.config.scenario_max_bytes:,} are accepted (scenario_max_bytes).",
+        )
+    try:
+        # Parsing, validating and creating fixtures can take seconds for a large document:
+        # a worker thread does it, so other clients are served meanwhile.
+        loaded = await asyncio.to_thread(_parse_and_load, rt, body)
+    except ScenarioError as exc:
+        if isinstance(exc, ScenarioTooLarge):
+            status, code = 413, "payload_too_large"
+        elif "already loaded" in str(exc):
+            status, code = 409, "conflict"
+        else:
+            status, code = 400, "invalid_scenario"
+        raise ApiError(status, code, exc.problems[0], details={"problems": exc.problems}) from None
     except UnicodeDecodeError:
         raise ApiError(400, "invalid_scenario", "The scenario is not UTF-8 text.") from None
     return _loaded(loaded), 201

@@ -8,6 +8,7 @@ from sandbox.providers.base import Provider
 
 REGISTRY: dict[str, str] = {
     "zwitch": "sandbox.providers.zwitch",
+    "ztake": "sandbox.providers.ztake",
 }
 
 

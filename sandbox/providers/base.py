@@ -9,8 +9,9 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from sandbox.errors import ApiError
-from sandbox.lifecycle import Effect
+from sandbox.lifecycle import Draft, Effect
 from sandbox.representations import Representation
+from sandbox.resources import spec_path
 from sandbox.store import Event, Record
 
 if TYPE_CHECKING:
@@ -54,17 +55,6 @@ class Tenant:
         }
 
 
-@dataclass(frozen=True)
-class Draft:
-    """A new resource as a provider's builder prepares it, before the engine stores it."""
-
-    kind: str
-    id: str
-    data: dict[str, Any]
-    ref: str | None = None
-    parent: str | None = None
-
-
 Builder = Callable[["Runtime", Tenant, Mapping[str, Any], int], Draft]
 """Prepares a resource of one kind from a create-request body (path parameters folded in),
 created at the given sandbox instant; used by the provider's handlers and by scenario
@@ -101,6 +91,37 @@ class Webhooks:
     content_type: str = "application/json"
 
 
+@dataclass(frozen=True)
+class ClientRequest:
+    """A request a client of the sandbox is about to send, as a client auth hook sees it."""
+
+    method: str  # upper case
+    path: str  # under the provider's prefix, e.g. /v1/payments
+    headers: Mapping[str, str]
+    body: Any  # decoded: a dict for a JSON object or a form, None when there is no body
+    clock: Callable[[], int]  # the sandbox clock (epoch ms), read only when needed
+    # Contract fuzzing sends deliberately invalid bodies: sign them, but do not repair them.
+    negative: bool = False
+
+    def now_ms(self) -> int:
+        """The sandbox's current time, for credentials minted on its clock."""
+        return self.clock()
+
+
+@dataclass(frozen=True)
+class ClientCredentials:
+    """What a client adds to one request to authenticate it."""
+
+    headers: Mapping[str, str] = field(default_factory=dict)
+    # Set in a JSON-object or form body (a checksum field, the merchant id it covers).
+    body_fields: Mapping[str, Any] = field(default_factory=dict)
+
+
+ClientAuth = Callable[[Tenant, ClientRequest], ClientCredentials]
+"""Computes a tenant's credentials for one request as it is sent: a JWT minted on the
+sandbox clock, an HMAC over body fields. Used by `paysandbox contract` (as a Schemathesis
+auth provider), scenario steps and the pytest fixture's clients."""
+
 Authenticator = Callable[[Mapping[str, Any]], "Callable[..., Any] | None"]
 """Given a security scheme from the spec, the function Connexion should call to verify it.
 The function returns token info (a dict with at least `tenant`), or raises ApiError."""
@@ -127,9 +148,33 @@ class Provider:
     lifecycle: Path | None = None  # lifecycle.yaml
     effects: Mapping[str, Effect] = field(default_factory=dict)
     builders: Mapping[str, Builder] = field(default_factory=dict)  # kind → builder
-    # The headers a client of this tenant sends (auth), for contract runs and scenarios.
+    # kind → operationId of the spec operation that creates it: scenario fixture bodies are
+    # validated against its request schema (path parameters folded in) before a builder
+    # sees them. Every kind with a builder needs an entry; None says no API operation
+    # creates that kind (payouts, records of read-only APIs) and its builder checks bodies.
+    creates: Mapping[str, str | None] = field(default_factory=dict)
+    # The fixed headers a client of this tenant sends (auth): listed by the credentials
+    # endpoint, sent by contract runs, scenario steps and the pytest fixture's clients.
     client_headers: Callable[[Tenant], Mapping[str, str]] = lambda _tenant: {}
+    # Credentials that depend on the request or the time, computed as each one is sent.
+    client_auth: ClientAuth | None = None
     pages: "Callable[[], flask.Blueprint] | None" = None  # human-facing HTML pages
     representations: tuple[Representation, ...] = ()  # path suffixes such as .json / .xml
     webhooks: Webhooks | None = None
-    spec: Path | None = None  # the OpenAPI file when not specs/<name>.yaml (test providers)
+    spec: Path | None = None  # the OpenAPI file, when not specs/<name>.yaml (test providers)
+
+    @property
+    def spec_file(self) -> Path:
+        """The provider's OpenAPI file."""
+        return self.spec or spec_path(self.name)
+
+    def credentials_for(self, tenant: Tenant, request: ClientRequest) -> ClientCredentials:
+        """Everything a client of `tenant` adds to `request`: the fixed headers, then what
+        the client auth hook computes for this very request."""
+        fixed = dict(self.client_headers(tenant))
+        if self.client_auth is None:
+            return ClientCredentials(headers=fixed)
+        computed = self.client_auth(tenant, request)
+        return ClientCredentials(
+            headers={**fixed, **computed.headers}, body_fields=dict(computed.body_fields)
+        )

@@ -4,19 +4,31 @@ the engine, fault rules for the fault middleware."""
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any
+import re
+from typing import TYPE_CHECKING, Any, Mapping
 
 from sandbox.errors import ApiError
 from sandbox.faults import FaultRule, Trigger
-from sandbox.lifecycle import LifecycleError, Machine, OutcomeRule, parse_duration, timer_rule
+from sandbox.lifecycle import (
+    LifecycleError,
+    Machine,
+    check_machine,
+    outcome_rules,
+    parse_duration,
+    timer_rules,
+)
 from sandbox.matching import validate_condition
 from sandbox.scenario.model import CONTROL, Scenario, ScenarioError
+from sandbox.scenario.requests import request_problems
 from sandbox.store import DuplicateRef
 from sandbox.webhooks import WebhookFault
 
 if TYPE_CHECKING:
     from sandbox.providers.base import Tenant
     from sandbox.runtime import Runtime
+
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # RFC 9110 token
+_HEADER_VALUE = re.compile(r"^[\t\x20-\x7e\x80-\xff]*$")  # no CR, LF or other controls
 
 
 def _provider(rt: "Runtime", scenario: Scenario, item: dict[str, Any], where: str) -> str:
@@ -62,35 +74,16 @@ def overrides(rt: "Runtime", scenario: Scenario) -> list[tuple[str, Machine]]:
             )
         base = rt.engine.machine(provider, spec["machine"])
         try:
-            for rule in spec.get("outcomes") or ():
-                validate_condition(rule.get("when"))
-            timers = {
-                outcome: tuple(timer_rule(t) for t in rules)
-                for outcome, rules in (spec.get("timers") or {}).items()
-            }
+            machine = dataclasses.replace(
+                base,
+                outcomes=outcome_rules(spec.get("outcomes")) + base.outcomes,
+                timers={**base.timers, **timer_rules(spec.get("timers"))},
+                on_enter={**base.on_enter, **timer_rules(spec.get("on_enter"))},
+            )
+            check_machine(machine)
         except ValueError as exc:
             raise ScenarioError([f"{scenario.source}: {where}: {exc}"]) from None
-        for rules in timers.values():
-            for rule in rules:
-                if rule.action not in base.transitions:
-                    raise ScenarioError(
-                        [
-                            f"{scenario.source}: {where}: unknown transition {rule.action!r}; "
-                            f"{base.name} has {', '.join(base.transitions)}"
-                        ]
-                    )
-        outcomes = tuple(
-            OutcomeRule(outcome=o["outcome"], when=o.get("when") or {})
-            for o in spec.get("outcomes") or ()
-        )
-        built.append(
-            (
-                provider,
-                dataclasses.replace(
-                    base, outcomes=outcomes + base.outcomes, timers={**base.timers, **timers}
-                ),
-            )
-        )
+        built.append((provider, machine))
     return built
 
 
@@ -107,6 +100,8 @@ def fault_rules(rt: "Runtime", scenario: Scenario) -> list[FaultRule]:
                 validate_condition(condition)
             latency = parse_duration(fault["latency"]) if "latency" in fault else 0
             window = (limit["limit"], parse_duration(limit["per"])) if limit else None
+            _check_latency(latency, rt.config.max_fault_latency_seconds)
+            _check_headers(respond.get("headers") or {})
         except ValueError as exc:
             raise ScenarioError([f"{scenario.source}: faults/{index}: {exc}"]) from None
         if window is not None and window[1] <= 0:
@@ -134,6 +129,28 @@ def fault_rules(rt: "Runtime", scenario: Scenario) -> list[FaultRule]:
             )
         )
     return rules
+
+
+def _check_latency(latency_ms: int, max_seconds: float) -> None:
+    # Latency is real time spent holding a connection: a typo of "1d" must not hold
+    # requests (and server resources) for a day.
+    if latency_ms > max_seconds * 1000:
+        raise ValueError(
+            f"latency of {latency_ms / 1000:g}s is longer than the maximum of {max_seconds:g}s "
+            "(max_fault_latency_seconds)"
+        )
+
+
+def _check_headers(headers: Mapping[str, Any]) -> None:
+    # A line break in a header would split the response (or make the server drop it).
+    for name, value in headers.items():
+        if not isinstance(name, str) or not _HEADER_NAME.match(name):
+            raise ValueError(f"respond.headers: {str(name)[:60]!r} is not a valid header name")
+        if not isinstance(value, str) or not _HEADER_VALUE.match(value):
+            raise ValueError(
+                f"respond.headers.{name}: the value must be one line of text "
+                "(no CR, LF or other control characters)"
+            )
 
 
 def webhook_faults(rt: "Runtime", scenario: Scenario) -> list[WebhookFault]:
@@ -215,8 +232,19 @@ def _create_fixture(rt: "Runtime", scenario: Scenario, fixture: dict[str, Any], 
                 f"kinds: {', '.join(builders) or 'none'}"
             ]
         )
-    created = rt.clock.now_ms() - (parse_duration(fixture["ago"]) if "ago" in fixture else 0)
+    creates = rt.providers[provider].creates
+    if kind not in creates:
+        raise ScenarioError(
+            [f"{scenario.source}: {where}: {provider} names no operation that creates {kind!r}"]
+        )
+    operation = creates[kind]
+    # None: no API operation creates this kind (payouts, read-only records); its builder
+    # checks the body itself.
+    problems = [] if operation is None else request_problems(provider, operation, fixture["body"])
+    if problems:
+        raise ScenarioError([f"{scenario.source}: {where}/body: {problem}" for problem in problems])
     try:
+        created = rt.clock.now_ms() - (parse_duration(fixture["ago"]) if "ago" in fixture else 0)
         draft = builders[kind](rt, tenant, fixture["body"], created)
         record = rt.engine.create(
             provider,

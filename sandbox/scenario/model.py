@@ -24,6 +24,23 @@ class ScenarioError(ValueError):
         self.problems = problems
 
 
+class ScenarioTooLarge(ScenarioError):
+    """A scenario document over the size limit (answered with 413)."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much a scenario document may cost to read (the defaults of `SandboxConfig`)."""
+
+    max_bytes: int = 4_000_000
+    max_alias_nodes: int = 100_000  # nodes aliases may add when expanded
+
+    @classmethod
+    def of(cls, config: Any) -> "Limits":
+        """The limits a sandbox configuration sets."""
+        return cls(config.scenario_max_bytes, config.scenario_max_alias_nodes)
+
+
 @dataclass(frozen=True)
 class Scenario:
     """A validated scenario document."""
@@ -84,17 +101,102 @@ def _where(error: Any) -> str:
     return f" (at {path})" if path else ""
 
 
-def parse(text: str, source: str = "<scenario>") -> Scenario:
-    """Parses and validates scenario YAML (or JSON) text; raises ScenarioError."""
+def parse(text: str, source: str = "<scenario>", limits: Limits = Limits()) -> Scenario:
+    """Parses and validates scenario YAML (or JSON) text within `limits`; raises
+    ScenarioError (ScenarioTooLarge over the size limit). CPU-bound: servers call it off
+    their event loop."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > limits.max_bytes:
+        raise ScenarioTooLarge(
+            [
+                f"{source}: the scenario is {size:,} bytes; at most {limits.max_bytes:,} "
+                "are accepted (scenario_max_bytes)"
+            ]
+        )
     try:
-        doc = yaml.safe_load(text)
-        root = yaml.compose(text)
+        root = yaml.compose(text, Loader=_DepthLimitedLoader)
+        _check_aliases(root, limits.max_alias_nodes, source)
+        doc = _construct(root)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise ScenarioError([f"{source}{line}: not valid YAML: {problem}"]) from None
+    except RecursionError:
+        raise ScenarioError([f"{source}: the scenario is nested too deeply"]) from None
     return from_dict(doc, source, root, text)
+
+
+MAX_DEPTH = 64  # nested mappings and sequences; real scenarios use under ten
+
+
+class _DepthLimitedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing nesting deeper than MAX_DEPTH while it composes
+    (its composer recurses: deep input would be slow and end in RecursionError)."""
+
+    _depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise yaml.YAMLError(f"nested more than {MAX_DEPTH} levels deep")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def _check_aliases(root: yaml.Node | None, budget: int, source: str) -> None:
+    """Refuses a document whose aliases would expand to more than `budget` extra nodes
+    (the "billion laughs": a few hundred bytes that construct into gigabytes), counting the
+    composed graph once per node instead of expanding it."""
+    if root is None:
+        return
+    sizes: dict[int, int] = {}  # id(node) → nodes in its expansion
+    open_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if children_done:
+            open_nodes.discard(key)
+            sizes[key] = 1 + sum(sizes[id(child)] for child in _children(node))
+            continue
+        if key in sizes:
+            continue
+        if key in open_nodes:
+            line = node.start_mark.line + 1
+            raise ScenarioError([f"{source}:{line}: an alias refers to a node that contains it"])
+        open_nodes.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in _children(node) if id(child) not in sizes)
+    added = sizes[id(root)] - len(sizes)
+    if added > budget:
+        raise ScenarioError(
+            [
+                f"{source}: aliases expand the scenario by {added:,} nodes; at most "
+                f"{budget:,} are allowed (scenario_max_alias_nodes): write shared parts out "
+                "or use fewer aliases"
+            ]
+        )
+
+
+def _construct(root: yaml.Node | None) -> Any:
+    if root is None:
+        return None
+    loader = yaml.SafeLoader("")
+    try:
+        return loader.construct_document(root)
+    finally:
+        loader.dispose()
 
 
 def from_dict(
@@ -103,6 +205,12 @@ def from_dict(
     """Validates an already parsed scenario document; raises ScenarioError."""
     if not isinstance(doc, dict):
         raise ScenarioError([f"{source}:1: a scenario is a mapping with at least a name"])
+    try:
+        json.dumps(doc, ensure_ascii=False, default=str).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ScenarioError(
+            [f"{source}: the scenario has a lone UTF-16 surrogate (such as \\ud800) in a string"]
+        ) from None
     problems = []
     for error in sorted(
         Draft7Validator(schema()).iter_errors(doc), key=lambda e: list(e.absolute_path)
@@ -140,11 +248,11 @@ def _semantic_problems(doc: dict[str, Any]) -> list[str]:
     return problems
 
 
-def load(path: str | Path) -> Scenario:
+def load(path: str | Path, limits: Limits = Limits()) -> Scenario:
     """Reads and validates a scenario file."""
     path = Path(path)
     try:
         text = path.read_text()
     except OSError as exc:
         raise ScenarioError([f"{path}: cannot read: {exc.strerror}"]) from None
-    return parse(text, str(path))
+    return parse(text, str(path), limits)

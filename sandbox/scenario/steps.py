@@ -14,9 +14,12 @@ from xml.etree import ElementTree
 
 import httpx
 
+from sandbox.clientauth import remote_clock, with_fields
 from sandbox.config import TOKEN_HEADER, TOKEN_VARIABLE, SandboxConfig
 from sandbox.lifecycle import parse_duration
 from sandbox.matching import MISSING, holds, lookup
+from sandbox.providers import REGISTRY, load_providers
+from sandbox.providers.base import ClientCredentials, ClientRequest, Provider, Tenant
 from sandbox.scenario.model import CONTROL, Scenario
 
 DEFAULT_START = "2024-01-15T10:00:00Z"
@@ -104,7 +107,9 @@ class StepRunner:
         self.scenario = scenario
         self.client = client or httpx.Client(timeout=60)
         self.variables: dict[str, Any] = {}
+        self._tenants: dict[tuple[str, str | None], Tenant] = {}
         self._headers: dict[tuple[str, str | None], dict[str, str]] = {}
+        self._providers: dict[str, Provider] = {}
 
     def run(self) -> ScenarioRun:
         """Loads the scenario into the sandbox, runs the steps (stopping at the first failed
@@ -143,11 +148,13 @@ class StepRunner:
 
     def _load_credentials(self) -> None:
         tenants = self.client.get(f"{self.base_url}/_sandbox/credentials").json()
+        # The providers' own code computes each request's credentials, as clients would.
+        self._providers = load_providers([name for name in tenants if name in REGISTRY])
         for provider, entries in tenants.items():
-            for position, tenant in enumerate(entries):
-                self._headers[(provider, tenant["id"])] = tenant["headers"]
-                if position == 0:
-                    self._headers[(provider, None)] = tenant["headers"]
+            for position, entry in enumerate(entries):
+                tenant = Tenant.from_dict(entry)
+                for key in [(provider, tenant.id)] + ([(provider, None)] if position == 0 else []):
+                    self._tenants[key], self._headers[key] = tenant, entry["headers"]
 
     def _step(self, index: int, step: dict[str, Any]) -> StepResult:
         label = f"step {index}"
@@ -251,22 +258,41 @@ class StepRunner:
             )
         request = step["request"]
         provider = self._provider(request)
-        headers = {}
+        headers: dict[str, str] = {}
+        body = request.get("json", request.get("form"))
         if request.get("auth", True) and provider != CONTROL:
-            key = (provider, request.get("tenant"))
-            if key not in self._headers:
-                raise StepFailed(f"{provider} has no tenant {request.get('tenant')!r}")
-            headers.update(self._headers[key])
+            credentials = self._credentials(provider, request, body)
+            headers.update(credentials.headers)
+            body = with_fields(body, credentials.body_fields)
         headers.update(request.get("headers") or {})
         options: dict[str, Any] = {"params": request.get("query"), "headers": headers}
         if "json" in request:
-            options["json"] = request["json"]
+            options["json"] = body
         elif "form" in request:
-            options["data"] = request["form"]
+            options["data"] = body
         elif "body" in request:
             options["content"] = request["body"].encode()
         return self.client.request(
             request["method"], f"{self.base_url}/{provider}{request['path']}", **options
+        )
+
+    def _credentials(
+        self, provider: str, request: dict[str, Any], body: Any
+    ) -> ClientCredentials:
+        key = (provider, request.get("tenant"))
+        if key not in self._tenants:
+            raise StepFailed(f"{provider} has no tenant {request.get('tenant')!r}")
+        if provider not in self._providers:  # served there, not installed here
+            return ClientCredentials(headers=self._headers[key])
+        return self._providers[provider].credentials_for(
+            self._tenants[key],
+            ClientRequest(
+                method=request["method"].upper(),
+                path=request["path"],
+                headers=dict(request.get("headers") or {}),
+                body=body,
+                clock=remote_clock(self.client, self.base_url),
+            ),
         )
 
     @staticmethod

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import time
 import xml.etree.ElementTree as ElementTree
 
 import pytest
 
+from sandbox.app import build_app
 from sandbox.cli import main
 from sandbox.config import SandboxConfig
 from sandbox.contract.runner import ContractOptions, run_contract
+from sandbox.pytest_plugin import reproducible_config
+from sandbox.runtime import Runtime
 from sandbox.server import BackgroundServer, Sandbox
 from tests.contract.drifted_gateway import drifted_app
 
@@ -74,12 +78,41 @@ def test_read_only_runs_only_safe_operations():
     assert {op.split()[0] for _, op in result.operations} == {"GET"}
 
 
-def test_rate_limit_is_accepted():
-    result = run_contract(
-        ContractOptions(apis=["zwitch"], max_examples=2, rate_limit="500/s", phases=["fuzzing"]),
-        progress=lambda _: None,
-    )
-    assert result.ok and result.operations and result.stopped == "completed"
+def test_rate_limit_spaces_the_requests_out():
+    # Arrival times are taken in front of the sandbox: at 2 requests a second, any three
+    # consecutive requests span a second (less a margin for the trip), where an unthrottled
+    # run sends dozens a second.
+    runtime = Runtime(reproducible_config())
+    app = build_app(runtime)
+    arrivals: list[float] = []
+
+    async def recorded(scope, receive, send):
+        # Schemathesis probes the server once before testing, outside the rate limit.
+        if scope["type"] == "http" and "schemathesis-probe" not in scope["path"]:
+            arrivals.append(time.monotonic())
+        await app(scope, receive, send)
+
+    try:
+        with BackgroundServer(recorded) as server:
+            result = run_contract(
+                ContractOptions(
+                    apis=["zwitch"],
+                    base_url=server.url + "/zwitch",
+                    auth="Bearer ak_test_sandbox:sk_test_sandbox",
+                    rate_limit="2/s",
+                    read_only=True,
+                    max_examples=5,
+                    max_time=4,
+                    phases=["fuzzing"],
+                ),
+                progress=lambda _: None,
+            )
+    finally:
+        runtime.close()
+    assert result.ok and result.operations
+    assert len(arrivals) >= 5
+    spans = [later - earlier for earlier, later in zip(arrivals, arrivals[2:])]
+    assert min(spans) >= 0.8, f"3 requests within {min(spans):.3f}s at 2/s"
 
 
 def test_a_time_budget_keeps_fuzzing_until_spent():

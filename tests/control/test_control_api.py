@@ -38,7 +38,12 @@ def test_credentials_match_the_design_table(control):
     assert b["profile"]["accounts"] == ["acc_2000000002"]
 
 
-def test_clock_read_advance_freeze_resume(control):
+def _last_event_seq(control) -> int:
+    events = control.get("/events", params={"limit": 1000}).json()["data"]
+    return max((e["seq"] for e in events), default=0)
+
+
+def test_clock_read_advance_freeze_resume(zwitch, control):
     clock = control.get("/clock").json()
     assert clock == {
         "now": "2024-01-15T10:00:00Z",
@@ -46,8 +51,18 @@ def test_clock_read_advance_freeze_resume(control):
         "start": "2024-01-15T10:00:00Z",
         "frozen": True,
     }
+    paid = collect(zwitch, remitter_vpa_handle="success@upi")
+    before = _last_event_seq(control)
     advanced = control.post("/clock/advance", json={"seconds": 90.5}).json()
-    assert advanced["now_ms"] == 1705312890500 and advanced["fired"] >= 0
+    assert advanced["now_ms"] == 1705312890500
+    # Every transition a timer fires emits one event: `fired` counts exactly those.
+    fired = control.get("/events", params={"after": before, "limit": 1000}).json()["data"]
+    assert advanced["fired"] == len(fired)
+    assert [e["name"] for e in fired if e["resource_id"] == paid["id"]] == [
+        "PaymentProcessing",
+        "PaymentCompleted",
+    ]
+    assert control.post("/clock/advance", json={"seconds": 1}).json()["fired"] == 0
     running = control.post("/clock/resume").json()
     assert running["frozen"] is False and running["now_ms"] >= 1705312890500
     assert control.post("/clock/freeze").json()["frozen"] is True

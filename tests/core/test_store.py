@@ -131,3 +131,94 @@ def test_totals_from_tallies_match_counting():
         assert tallied == counted, (state, parent)
     store.wipe()
     assert store.query("p", "t1", "thing").total == 0
+
+
+def test_a_nested_failure_the_caller_catches_undoes_only_the_nested_writes():
+    store = SQLiteStore()
+    with store.transaction():
+        store.insert(_record("outer"))
+        try:
+            with store.transaction():
+                store.insert(_record("inner"))
+                store.schedule(Timer(5000, "p", "t1", "thing", "inner", "finish"))
+                store.append_event(Event("Created", "p", "t1", "thing", "inner", 1, "pending", {}))
+                raise RuntimeError("boom")
+        except RuntimeError:
+            pass
+        store.insert(_record("after"))
+    assert store.get("p", "t1", "thing", "outer") is not None
+    assert store.get("p", "t1", "thing", "after") is not None
+    assert store.get("p", "t1", "thing", "inner") is None
+    assert store.events() == []
+    assert store.next_due() is None and store.due_timers(10_000) == []
+
+
+def test_savepoints_nest_and_a_caught_duplicate_leaves_the_outer_transaction_usable():
+    store = SQLiteStore()
+    with store.transaction():
+        store.insert(_record("r1", ref="order-1"))
+        with store.transaction():
+            store.insert(_record("r2"))
+            try:
+                with store.transaction():
+                    store.insert(_record("r3"))
+                    store.insert(_record("r4", ref="order-1"))  # DuplicateRef
+            except DuplicateRef:
+                pass
+            store.insert(_record("r5"))
+    kept = {r.id for r in store.query("p", "t1", "thing", limit=10).records}
+    assert kept == {"r1", "r2", "r5"}
+
+
+def test_a_nested_failure_nobody_catches_undoes_the_whole_transaction():
+    store = SQLiteStore()
+    with pytest.raises(RuntimeError):
+        with store.transaction():
+            store.insert(_record("outer"))
+            with store.transaction():
+                store.insert(_record("inner"))
+                raise RuntimeError("boom")
+    assert store.query("p", "t1", "thing").total == 0
+    store.insert(_record("later"))  # and the store is usable afterwards
+    assert store.get("p", "t1", "thing", "later") is not None
+
+
+def test_dead_timers_are_kept_out_of_the_schedule_and_can_be_revived(tmp_path):
+    db = tmp_path / "timers.db"
+    store = SQLiteStore(db)
+    store.schedule(Timer(1000, "p", "t1", "thing", "r1", "finish", state="running"))
+    [timer] = store.due_timers(5000)
+    with store.transaction():
+        assert store.claim_timer(timer)
+        store.bury_timer(timer, 1500, "RuntimeError: boom")
+    store.close()
+    reopened = SQLiteStore(db)  # a restart does not bring it back into the schedule
+    assert reopened.due_timers(10**12) == [] and reopened.next_due() is None
+    [dead] = reopened.dead_timers()
+    assert (dead.timer.action, dead.timer.state, dead.failed_at, dead.error) == (
+        "finish",
+        "running",
+        1500,
+        "RuntimeError: boom",
+    )
+    assert reopened.revive_timer(dead.timer.seq, 2000)
+    assert not reopened.revive_timer(dead.timer.seq, 2000)
+    assert [(t.due_at, t.action) for t in reopened.due_timers(2000)] == [(2000, "finish")]
+    assert reopened.dead_timers() == []
+
+
+def test_a_database_from_before_timer_states_gains_the_columns(tmp_path):
+    import sqlite3
+
+    db = tmp_path / "old.db"
+    old = sqlite3.connect(db)
+    old.execute(
+        "CREATE TABLE timers (seq INTEGER PRIMARY KEY AUTOINCREMENT, due_at INTEGER NOT NULL, "
+        "provider TEXT NOT NULL, tenant TEXT NOT NULL, kind TEXT NOT NULL, "
+        "resource_id TEXT NOT NULL, action TEXT NOT NULL)"
+    )
+    old.execute("INSERT INTO timers VALUES (1, 10, 'p', 't1', 'thing', 'r1', 'finish')")
+    old.commit()
+    old.close()
+    store = SQLiteStore(db)
+    assert store.due_timers(10) == [Timer(10, "p", "t1", "thing", "r1", "finish", seq=1)]

@@ -76,7 +76,7 @@ def test_validate_command(tmp_path, capsys):
         ("provider: zwitch\nfixtures:\n  - {kind: refund, body: {}}", "cannot create 'refund'"),
         (
             "provider: zwitch\nfixtures:\n  - {kind: upi_collect, body: {account_id: acc_1234567890}}",
-            "body lacks 'amount'",
+            "fixtures/0/body: 'amount' is a required property",
         ),
         (
             "provider: zwitch\nfixtures:\n  - {kind: upi_collect, tenant: acc_9, body: {}}",

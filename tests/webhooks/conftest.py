@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 from typing import Iterator
 
 import pytest
@@ -16,13 +15,12 @@ from sandbox.server import BackgroundServer
 
 
 class Receiver:
-    """Records every request; answers `status`; `stop()` makes connections fail."""
+    """Records every request; answers `status`; `stop()` makes connections fail and
+    `start()` brings it back on the same port."""
 
     def __init__(self) -> None:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}/hooks"
+        self.port = 0  # the first start binds a free port itself; restarts reuse it
+        self.url = ""
         self.status = 200
         self.received: list[tuple[dict[str, str], bytes]] = []
         self._server: BackgroundServer | None = None
@@ -38,6 +36,8 @@ class Receiver:
 
     def start(self) -> None:
         self._server = BackgroundServer(self._app(), port=self.port).start()
+        self.port = int(self._server.url.rsplit(":", 1)[1])
+        self.url = f"{self._server.url}/hooks"
 
     def stop(self) -> None:
         if self._server is not None:

@@ -169,7 +169,7 @@ def test_a_tenant_without_an_endpoint_gets_nothing(sb, zwitch_b, control, receiv
 
 def test_endpoints_are_listed_set_and_kept_across_a_reset(control, receiver):
     listed = control.get("/webhooks/endpoints").json()["data"]
-    assert {(e["tenant"], e["url"], e["secret"]) for e in listed} == {
+    assert {(e["tenant"], e["url"], e["secret"]) for e in listed if e["provider"] == "zwitch"} == {
         ("acc_1234567890", None, "whsec_test_zwitch"),
         ("acc_2000000002", None, "whsec_test_other"),
     }

@@ -26,6 +26,7 @@ PROVIDER = Provider(
     lifecycle=Path(__file__).with_name("lifecycle.yaml"),
     effects=effects.EFFECTS,
     builders=models.BUILDERS,
+    creates={models.COLLECT: "create_upi_collect", models.TOKEN: "create_payment_token"},
     client_headers=auth.client_headers,
     pages=pages.blueprint,
     webhooks=webhooks.WEBHOOKS,

@@ -45,6 +45,15 @@ def token_not_found(token_id: str) -> ApiError:
     return ApiError(404, "payment_token_not_found", f"No payment token with id {token_id!r}.")
 
 
+def token_unpaid(token_id: str, status: str) -> ApiError:
+    return ApiError(
+        404,
+        "payment_not_found",
+        f"Payment token {token_id!r} has no payment yet (status {status!r}): nobody has "
+        "tried to pay it.",
+    )
+
+
 def reference_reused(field: str, value: str, existing_id: str) -> ApiError:
     return ApiError(
         409,

@@ -116,3 +116,25 @@ async def get_payment_token_status(payment_token_id: str, token_info: dict[str, 
     rt = current()
     record = rt.require(NAME, token_info["tenant"], TOKEN, payment_token_id, errors.token_not_found)
     return models.token_status_view(record), 200
+
+
+async def get_payment_token(payment_token_id: str, token_info: dict[str, Any]) -> Response:
+    rt = current()
+    record = rt.require(NAME, token_info["tenant"], TOKEN, payment_token_id, errors.token_not_found)
+    return models.token_view(record), 200
+
+
+async def get_payment_token_payment(
+    payment_token_id: str, token_info: dict[str, Any]
+) -> Response:
+    rt = current()
+    record = rt.require(NAME, token_info["tenant"], TOKEN, payment_token_id, errors.token_not_found)
+    view = models.token_payment_view(record)
+    if view is None:
+        raise errors.token_unpaid(record.id, record.state)
+    return view, 200
+
+
+# Public Layer.js integrations read the sandbox paths the same way.
+get_sandbox_payment_token = get_payment_token
+get_sandbox_payment_token_payment = get_payment_token_payment

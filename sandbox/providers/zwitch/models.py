@@ -44,7 +44,7 @@ def draft_collect(rt: "Runtime", tenant: Tenant, body: Mapping[str, Any], now: i
         raise errors.account_not_found(account_id)
     return Draft(
         COLLECT,
-        rt.ids.new("pay_"),
+        rt.ids.scoped(NAME, tenant.id).new("pay_"),
         new_collect(account_id, body, now),
         ref=body.get("merchant_reference_id"),
         parent=account_id,
@@ -166,7 +166,10 @@ def _add_completed(view: dict[str, Any], data: Mapping[str, Any]) -> None:
 def draft_token(rt: "Runtime", tenant: Tenant, body: Mapping[str, Any], now: int) -> Draft:
     """A new payment token."""
     return Draft(
-        TOKEN, rt.ids.new("pt_", 15), new_token(rt.ids, tenant, body, now), ref=body["mtx"]
+        TOKEN,
+        rt.ids.scoped(NAME, tenant.id).new("pt_", 15),
+        new_token(rt.ids, tenant, body, now),
+        ref=body["mtx"],
     )
 
 
@@ -228,6 +231,23 @@ def token_view(record: Record) -> dict[str, Any]:
     )
     _optional(view, data, "udf")
     return view
+
+
+def token_payment(record: Record) -> dict[str, Any] | None:
+    """The token's latest payment attempt (as token webhooks nest it), or None before any."""
+    payment = record.data.get("payment")
+    if not payment:
+        return None
+    return {**payment, "created_at": iso_z(payment["created_at"])}
+
+
+def token_payment_view(record: Record) -> dict[str, Any] | None:
+    """`GET /v1/pg/payment_token/{id}/payment` as public Layer.js integrations read it: the
+    latest payment, with the token under `payment_token`; None before any attempt."""
+    payment = token_payment(record)
+    if payment is None:
+        return None
+    return {**payment, "payment_token": token_view(record)}
 
 
 _STATUS_CHECK = {

@@ -105,9 +105,9 @@ def _collect(
     if state in ("completed", "failed"):
         at = created + fake.random_int(15_000, 5 * MINUTE)
         draft.data.update(
-            effects.payment_completed(record, _ctx(rt, at))
+            effects.payment_completed(record, _ctx(rt, tenant, at))
             if state == "completed"
-            else effects.payment_received(record, _ctx(rt, at))
+            else effects.payment_received(record, _ctx(rt, tenant, at))
         )
     outcome = "success" if payer == "success@upi" else None if state else "no_payer"
     rt.engine.create(
@@ -138,9 +138,9 @@ def _token(
     record = Record(NAME, tenant.id, TOKEN, draft.id, state or "created", draft.data, created)
     at = created + fake.random_int(30_000, 8 * MINUTE)
     if state == "paid":
-        draft.data.update(effects.attempt_captured(record, _ctx(rt, at)))
+        draft.data.update(effects.attempt_captured(record, _ctx(rt, tenant, at)))
     elif state == "attempted":
-        draft.data.update(effects.attempt_failed(record, _ctx(rt, at)))
+        draft.data.update(effects.attempt_failed(record, _ctx(rt, tenant, at)))
     rt.engine.create(
         NAME, tenant.id, TOKEN, draft.id, draft.data, ref=draft.ref, created_at=created, state=state
     )
@@ -150,5 +150,5 @@ def _amount(fake: "Faker", low: int, high: int) -> str:
     return f"{fake.random_int(low, high)}.{fake.random_int(0, 99):02d}"
 
 
-def _ctx(rt: "Runtime", at: int) -> EffectContext:
-    return EffectContext(at=at, ids=rt.ids)
+def _ctx(rt: "Runtime", tenant: Tenant, at: int) -> EffectContext:
+    return EffectContext(at=at, ids=rt.ids.scoped(NAME, tenant.id))
