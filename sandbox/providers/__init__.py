@@ -7,6 +7,7 @@ import importlib
 from sandbox.providers.base import Provider
 
 REGISTRY: dict[str, str] = {
+    "zazpay": "sandbox.providers.zazpay",
     "zwitch": "sandbox.providers.zwitch",
     "ztake": "sandbox.providers.ztake",
 }

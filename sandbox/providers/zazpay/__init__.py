@@ -1,1 +1,23 @@
-"""ZazPay (seed 001): domain modules, awaiting handlers and a registry line."""
+"""ZazPay (seed 001): plan, gateways, websites, vaults, PayPal subscriptions, receiver
+accounts, card payments and their marketplace variants, details and listing."""
+
+from pathlib import Path
+
+from sandbox.providers.base import Provider
+from sandbox.providers.zazpay import auth, effects, errors, handlers, seed
+from sandbox.representations import JSON, XML
+
+PROVIDER = Provider(
+    name="zazpay",
+    title="ZazPay",
+    handlers=handlers,
+    authenticate=auth.authenticate,
+    render_error=errors.render,
+    default_tenants=seed.DEFAULT_TENANTS,
+    seed=seed.seed,
+    auth_hint=errors.AUTH_HINT,
+    lifecycle=Path(__file__).with_name("lifecycle.yaml"),
+    effects=effects.EFFECTS,
+    client_headers=auth.client_headers,
+    representations=(JSON, XML),
+)
