@@ -77,7 +77,7 @@ def _url_problems(
     return [
         bit
         for field, bit in bits.items()
-        if body.get(field) and not models.url_on_site(str(body[field]), site["domain_name"])
+        if field in body and not models.url_on_site(str(body[field]), site["domain_name"])
     ]
 
 

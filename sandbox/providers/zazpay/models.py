@@ -70,7 +70,13 @@ def variables(body: Mapping[str, Any], prefix: str) -> dict[str, str]:
 def url_on_site(url: str, domain: str) -> bool:
     """Whether a URL points at the website's domain (or a subdomain) or at a loopback host
     (sandbox choice: local receivers must work)."""
-    host = (urlsplit(url).hostname or "").lower()
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return False
+    if parts.scheme not in ("http", "https") or not host:
+        return False
     domain = domain.lower()
     return host in LOOPBACK_HOSTS or host == domain or host.endswith("." + domain)
 
