@@ -4,7 +4,7 @@ accounts, card payments and their marketplace variants, details and listing."""
 from pathlib import Path
 
 from sandbox.providers.base import Provider
-from sandbox.providers.zazpay import auth, effects, errors, handlers, seed
+from sandbox.providers.zazpay import auth, effects, errors, handlers, pages, seed
 from sandbox.representations import JSON, XML
 
 PROVIDER = Provider(
@@ -19,5 +19,6 @@ PROVIDER = Provider(
     lifecycle=Path(__file__).with_name("lifecycle.yaml"),
     effects=effects.EFFECTS,
     client_headers=auth.client_headers,
+    pages=pages.blueprint,
     representations=(JSON, XML),
 )

@@ -408,9 +408,7 @@ async def create_subscription(
     answer: dict[str, Any] = {
         "subscription_id": record.id,
         "subcription_status": "Initiated",
-        "gateway_callback_url": (
-            f"{_base_url(rt)}/{NAME}/hosted/subscriptions/{tenant.id}/{record.id}"
-        ),
+        "gateway_callback_url": models.hosted_url(_base_url(rt), rt.ids, record),
     }
     if data["x_vars"]:
         answer["x-vars"] = data["x_vars"]
@@ -516,7 +514,7 @@ async def create_receiver_account(
             "requested_gateway": gateway.id,
         }
         record = rt.engine.create(NAME, tenant.id, RECEIVER, receiver_id, data, parent=website_id)
-    callback = f"{_base_url(rt)}/{NAME}/hosted/receivers/{tenant.id}/{record.id}/{gateway.id}"
+    callback = models.hosted_url(_base_url(rt), rt.ids, record, str(gateway.id))
     return models.receiver_view(record, tenant, [gateway.id], callback), 200
 
 
@@ -809,7 +807,7 @@ async def _create_payment(
         rt.engine.create(NAME, tenant.id, PAYMENT, payment_id, data, parent=site["id"])
         record = rt.engine.apply(NAME, tenant.id, PAYMENT, payment_id, transition)
     status = 402 if record.state == "error" else 200
-    return models.payment_result(record, _base_url(rt)), status
+    return models.payment_result(record, _base_url(rt), rt.ids), status
 
 
 TRANSITIONS = {"Auth-Capture": "auth_capture", "Void": "void", "Refund": "refund"}
@@ -848,7 +846,7 @@ async def _act(
         uncaptured = refused.record.state not in ("captured", "refunded")
         raise errors.fail(409, PAYMENTS, 13 if simple == "Refund" and uncaptured else 20) from None
     return models.payment_result(
-        record, _base_url(rt), with_paykey=simple == "Auth-Capture"
+        record, _base_url(rt), rt.ids, with_paykey=simple == "Auth-Capture"
     ), 200
 
 

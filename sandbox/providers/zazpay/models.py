@@ -123,13 +123,18 @@ def receiver_block(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def payment_result(
-    record: Record, base_url: str, *, with_paykey: bool = True, error: Mapping | None = None
+    record: Record,
+    base_url: str,
+    ids: IdGenerator,
+    *,
+    with_paykey: bool = True,
+    error: Mapping | None = None,
 ) -> dict[str, Any]:
     """What an action answers (seed: the auth / capture / void / refund examples)."""
     data = record.data
     body: dict[str, Any] = {"id": record.id, "status": status_of(record)}
     if record.state == "initiated":
-        body["gateway_callback_url"] = hosted_payment_url(base_url, record)
+        body["gateway_callback_url"] = hosted_url(base_url, ids, record)
     else:
         body["created"] = ist(record.created_at)
         body["modified"] = ist(data.get("modified_at", record.created_at))
@@ -149,16 +154,13 @@ def payment_result(
         body["error"] = errorbits.initiated()
     elif record.state == "error":
         body["error"] = errorbits.error_object([errorbits.Problem("payments", 24)])
+    elif record.state == "canceled":
+        body["error"] = errorbits.error_object([errorbits.Problem("payments", 25)])
     elif record.state == "pending":
         body["error"] = errorbits.pending()
     else:
         body["error"] = errorbits.success()
     return body
-
-
-def hosted_payment_url(base_url: str, record: Record) -> str:
-    """The sandbox page where the buyer of an offsite payment pays or cancels."""
-    return f"{base_url}/{NAME}/hosted/payments/{record.tenant}/{record.id}"
 
 
 def ipn_block(summary: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -334,3 +336,18 @@ def subscription_payment(record: Record, tenant: Tenant) -> dict[str, Any]:
         }
     )
     return body
+
+
+# -- hosted pages -------------------------------------------------------------------------
+
+
+def page_token(ids: IdGenerator, kind: str, tenant: str, resource_id: str) -> str:
+    """The token that makes a hosted page's link a capability (stable per resource)."""
+    return ids.token(f"{NAME}:page:{kind}:{tenant}:{resource_id}", 24)
+
+
+def hosted_url(base_url: str, ids: IdGenerator, record: Record, *extra: str) -> str:
+    """The link to a resource's hosted page (`payments`, `subscriptions`, `receivers`)."""
+    section = {PAYMENT: "payments", SUBSCRIPTION: "subscriptions", RECEIVER: "receivers"}
+    parts = [record.tenant, record.id, *extra, page_token(ids, record.kind, record.tenant, record.id)]
+    return f"{base_url}/{NAME}/hosted/{section[record.kind]}/" + "/".join(parts)
