@@ -4,7 +4,7 @@ accounts, card payments and their marketplace variants, details and listing."""
 from pathlib import Path
 
 from sandbox.providers.base import Provider
-from sandbox.providers.zazpay import auth, effects, errors, handlers, pages, seed
+from sandbox.providers.zazpay import auth, effects, errors, handlers, pages, seed, webhooks
 from sandbox.representations import JSON, XML
 
 PROVIDER = Provider(
@@ -21,4 +21,5 @@ PROVIDER = Provider(
     client_headers=auth.client_headers,
     pages=pages.blueprint,
     representations=(JSON, XML),
+    webhooks=webhooks.WEBHOOKS,
 )
