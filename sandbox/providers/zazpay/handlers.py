@@ -122,20 +122,44 @@ async def get_plan(merchant_id: str, website_id: str, token_info: dict[str, Any]
 
 
 async def list_gateways(
-    merchant_id: str, website_id: str, token_info: dict[str, Any], page: int = 1, **query: Any
+    merchant_id: str,
+    website_id: str,
+    token_info: dict[str, Any],
+    page: int = 1,
+    supported_countries: str | None = None,
+    supported_languages: str | None = None,
+    supported_currencies: str | None = None,
+    supported_actions: str | None = None,
+    maximum_payable_amount: float | None = None,
+    valid_capture_period: int | None = None,
+    is_capture_guarantee: str | None = None,
+    return_metadata: str | None = None,
+    preferred_gateways: str | None = None,
 ) -> Response:
     rt = current()
     table = "gateways_listing"
     tenant = _tenant(rt, merchant_id, token_info, table)
     _website(tenant, website_id, table)
+    query = {
+        "supported_countries": supported_countries,
+        "supported_languages": supported_languages,
+        "supported_currencies": supported_currencies,
+        "supported_actions": supported_actions,
+        # The query text, not a binary float: amounts stay exact.
+        "maximum_payable_amount": None if maximum_payable_amount is None
+        else repr(maximum_payable_amount),
+        "valid_capture_period": valid_capture_period,
+        "is_capture_guarantee": is_capture_guarantee,
+        "preferred_gateways": preferred_gateways,
+    }
     groups = catalogue.listed_groups(tenant.id, catalogue.GatewayFilter.from_query(query))
-    body: dict[str, Any] = {"gateways": paging.window(groups, page), "error": errorbits.success()}
-    if catalogue.truthy(query.get("return_metadata", False)):
+    body: dict[str, Any] = {}
+    if return_metadata is not None and catalogue.truthy(return_metadata):
         path = f"/merchants/{merchant_id}/websites/{website_id}/gateways"
-        body = {"_metadata": paging.metadata(path, page, len(groups), query), **body}
-        body["gateways"] = list(body["gateways"])
-    else:
-        body["gateways"] = list(body["gateways"])
+        kept = {**query, "return_metadata": return_metadata}
+        body["_metadata"] = paging.metadata(path, page, len(groups), kept)
+    body["gateways"] = list(paging.window(groups, page))
+    body["error"] = errorbits.success()
     return body, 200
 
 
