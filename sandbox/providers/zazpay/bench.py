@@ -41,11 +41,18 @@ def cases(fetch: Callable[[str, dict[str, str]], Any]) -> list[Case]:
     details); `fetch(path, headers)` reads JSON from the target."""
     payment_id = fetch(f"{M}/payments.json", AUTH)["payments"][0]["id"]
     return [
-        Case("create", "POST", f"{M}/gateways/2504/payments/auth.json",
-             {**AUTH, **FORM}, BODY, 200),
+        Case(
+            "create", "POST", f"{M}/gateways/2504/payments/auth.json", {**AUTH, **FORM}, BODY, 200
+        ),
         Case("GET by id", "GET", f"{M}/payment/{payment_id}.json", AUTH, None, 200),
         Case("list (page of 20)", "GET", f"{M}/payments?website_id=123456.json", AUTH, None, 200),
-        Case("invalid auth", "POST", f"{M}/gateways/2504/payments/auth.json",
-             {**AUTH, **FORM}, "amount=abc", 400),
+        Case(
+            "invalid auth",
+            "POST",
+            f"{M}/gateways/2504/payments/auth.json",
+            {**AUTH, **FORM},
+            "amount=abc",
+            400,
+        ),
         Case("missing auth", "GET", f"{M}/payment/{payment_id}.json", {}, None, 401),
     ]

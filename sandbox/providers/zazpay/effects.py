@@ -40,7 +40,10 @@ def refund(record: Record, ctx: EffectContext) -> dict[str, Any]:
     if market:
         back = zmoney.refund_split(split_of(record.data))
         changes["refunded_from"] = [
-            {"marketplace_receiver_id": market["receiver_id"], "amount": f"{back.from_receiver:.2f}"},
+            {
+                "marketplace_receiver_id": market["receiver_id"],
+                "amount": f"{back.from_receiver:.2f}",
+            },
             {"marketplace_merchant_id": record.tenant, "amount": f"{back.from_merchant:.2f}"},
         ]
     return changes

@@ -50,7 +50,9 @@ def _routes() -> list[tuple[str, re.Pattern[str], str]]:
             if not isinstance(operation, dict) or "operationId" not in operation:
                 continue
             pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(path))
-            routes.append((method.upper(), re.compile(f"^/{NAME}{pattern}$"), operation["operationId"]))
+            routes.append(
+                (method.upper(), re.compile(f"^/{NAME}{pattern}$"), operation["operationId"])
+            )
     # Literal segments win over parameters (`vaults/type/cc` before `vaults/{vault_id}`).
     routes.sort(key=lambda route: route[1].pattern.count("[^/]+"))
     return routes
@@ -106,5 +108,10 @@ def not_found(table: str | None, resource: str) -> ApiError:
     """An unknown or another merchant's `resource`: the table's bit, else code 1."""
     problem = errorbits.not_found_problem(table, resource)
     if problem is None:
-        return ApiError(404, "not_found", f"No such {resource} for the authenticated merchant (another merchant's answers the same).")
+        return ApiError(
+            404,
+            "not_found",
+            f"No such {resource} for the authenticated merchant "
+            "(another merchant's answers the same).",
+        )
     return fail(404, table or "", problem.position)

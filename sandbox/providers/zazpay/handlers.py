@@ -146,7 +146,8 @@ async def list_gateways(
         "supported_currencies": supported_currencies,
         "supported_actions": supported_actions,
         # The query text, not a binary float: amounts stay exact.
-        "maximum_payable_amount": None if maximum_payable_amount is None
+        "maximum_payable_amount": None
+        if maximum_payable_amount is None
         else repr(maximum_payable_amount),
         "valid_capture_period": valid_capture_period,
         "is_capture_guarantee": is_capture_guarantee,
@@ -179,7 +180,8 @@ async def list_websites(merchant_id: str, token_info: dict[str, Any]) -> Respons
                 "id": site["id"],
                 "domain_name": site["domain_name"],
                 "receiver_count": str(sum(r.state != "deleted" for r in receivers.records)),
-                "total_payment_amount": f"{total:.1f}" if total == total.quantize(Decimal("0.1"))
+                "total_payment_amount": f"{total:.1f}"
+                if total == total.quantize(Decimal("0.1"))
                 else f"{total:.2f}",
                 "total_payment_count": str(payments.total),
             }
@@ -200,8 +202,18 @@ def _vault_record(rt: Runtime, tenant: Tenant, website_id: str, vault_id: str) -
 
 
 def _vault_fields(body: Mapping[str, Any]) -> dict[str, Any]:
-    keep = ("user_handle", "email", "credit_card_expire", "credit_card_name_on_card", "address",
-            "city", "state", "country", "zip_code", "phone")
+    keep = (
+        "user_handle",
+        "email",
+        "credit_card_expire",
+        "credit_card_name_on_card",
+        "address",
+        "city",
+        "state",
+        "country",
+        "zip_code",
+        "phone",
+    )
     return {k: str(body[k]) for k in keep if k in body}
 
 
@@ -468,7 +480,11 @@ async def cancel_subscription(
         rt.engine.apply(NAME, tenant.id, SUBSCRIPTION, subscription_id, "cancel")
     except IllegalTransition:
         raise errors.fail(409, SUBS, 45) from None
-    return {"status": "success", "subcription_status": "Canceled", "error": errorbits.success()}, 200
+    return {
+        "status": "success",
+        "subcription_status": "Canceled",
+        "error": errorbits.success(),
+    }, 200
 
 
 async def get_subscription(
@@ -563,9 +579,7 @@ async def connect_receiver_account(
     }
     changes["gateways"] = sorted({*record.data["gateways"], gateway.id})
     try:
-        record = rt.engine.apply(
-            NAME, tenant.id, RECEIVER, receiver_id, "connect", changes=changes
-        )
+        record = rt.engine.apply(NAME, tenant.id, RECEIVER, receiver_id, "connect", changes=changes)
     except IllegalTransition:
         raise errors.not_found(RECEIVERS, "receiver") from None
     return models.receiver_view(record, tenant, record.data["gateways"]), 200
@@ -587,12 +601,11 @@ def _receiver_list(
         _marketplace_gateway(tenant, gateway_id, RECEIVER_LISTING)
         path += f"/gateways/{gateway_id}"
     record = _receiver(rt, tenant, website_id, receiver_id, RECEIVER_LISTING)
-    connected = [
-        g for g in record.data["gateways"] if gateway_id is None or str(g) == gateway_id
-    ]
+    connected = [g for g in record.data["gateways"] if gateway_id is None or str(g) == gateway_id]
     body = models.receiver_view(record, tenant, list(paging.window(connected, page)))
-    body["_metadata"] = paging.metadata(f"{path}/receiver_accounts/{receiver_id}", page,
-                                        len(connected))
+    body["_metadata"] = paging.metadata(
+        f"{path}/receiver_accounts/{receiver_id}", page, len(connected)
+    )
     return body, 200
 
 
@@ -695,9 +708,7 @@ def _payment_problems(
     positions += _vars_problems(body, 26, 27)
     if _signature_wrong(tenant, body):
         positions.append(14)
-    positions += _url_problems(
-        body, site, {"cancel_url": 15, "success_url": 16, "notify_url": 17}
-    )
+    positions += _url_problems(body, site, {"cancel_url": 15, "success_url": 16, "notify_url": 17})
     if not catalogue.is_iso2(body["buyer_country"]):
         positions.append(45)
     vault = None
@@ -811,11 +822,13 @@ async def _create_payment(
             "receiver_amount": models.money(split.receiver_amount),
             "fees_payer": split.fees_payer,
             "fixed_merchant_amount": (
-                "" if split.fixed_merchant_amount is None
+                ""
+                if split.fixed_merchant_amount is None
                 else models.money(split.fixed_merchant_amount)
             ),
             "variable_merchant_amount": (
-                "" if split.variable_merchant_amount is None
+                ""
+                if split.variable_merchant_amount is None
                 else str(split.variable_merchant_amount)
             ),
         }
@@ -970,7 +983,8 @@ def _details(rt: Runtime, tenant: Tenant, record: Record) -> dict[str, Any]:
 def ipn_summary(rt: Runtime, record: Record) -> dict[str, Any] | None:
     """count / latest attempt of the payment's IPN deliveries (None before any)."""
     deliveries = [
-        d for d in rt.store.deliveries(provider=NAME, resource_id=record.id, limit=1000)
+        d
+        for d in rt.store.deliveries(provider=NAME, resource_id=record.id, limit=1000)
         if d.tenant == record.tenant and d.attempts
     ]
     if not deliveries:
@@ -991,8 +1005,10 @@ async def get_payment(
     rt = current()
     tenant = _tenant(rt, merchant_id, token_info, DETAILS)
     record = rt.store.get(NAME, tenant.id, PAYMENT, payment_id)
-    if record is None or record.data["gateway_id"] != int(gateway_id) or (
-        record.state == "created"
+    if (
+        record is None
+        or record.data["gateway_id"] != int(gateway_id)
+        or (record.state == "created")
     ):
         raise errors.not_found(DETAILS, "payment")
     return _details(rt, tenant, record), 200

@@ -349,5 +349,10 @@ def page_token(ids: IdGenerator, kind: str, tenant: str, resource_id: str) -> st
 def hosted_url(base_url: str, ids: IdGenerator, record: Record, *extra: str) -> str:
     """The link to a resource's hosted page (`payments`, `subscriptions`, `receivers`)."""
     section = {PAYMENT: "payments", SUBSCRIPTION: "subscriptions", RECEIVER: "receivers"}
-    parts = [record.tenant, record.id, *extra, page_token(ids, record.kind, record.tenant, record.id)]
+    parts = [
+        record.tenant,
+        record.id,
+        *extra,
+        page_token(ids, record.kind, record.tenant, record.id),
+    ]
     return f"{base_url}/{NAME}/hosted/{section[record.kind]}/" + "/".join(parts)

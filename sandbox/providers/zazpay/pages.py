@@ -32,8 +32,9 @@ def _record(kind: str, tenant: str, resource_id: str, token: str) -> Record:
 
 def _apply(record: Record, transition: str, changes: dict[str, Any] | None = None) -> str | None:
     try:
-        runtime().engine.apply(NAME, record.tenant, record.kind, record.id, transition,
-                               changes=changes)
+        runtime().engine.apply(
+            NAME, record.tenant, record.kind, record.id, transition, changes=changes
+        )
     except IllegalTransition as refused:
         return str(refused)
     return None
@@ -57,19 +58,28 @@ def blueprint() -> Blueprint:
         if request.method == "POST":
             action = request.form.get("action")
             if action == "pay":
-                transition = "buyer_authorize" if record.data["requested"] == "Auth" else "buyer_capture"
+                transition = (
+                    "buyer_authorize" if record.data["requested"] == "Auth" else "buyer_capture"
+                )
                 problem = _apply(record, transition)
                 if problem is None:
-                    back = _back(record.data.get("success_url"), {"id": record.id, "status": "Captured"
-                                 if transition == "buyer_capture" else "Authorized"})
+                    back = _back(
+                        record.data.get("success_url"),
+                        {
+                            "id": record.id,
+                            "status": "Captured" if transition == "buyer_capture" else "Authorized",
+                        },
+                    )
                     if back is not None:
                         return back
             elif action == "cancel":
                 problem = _apply(record, "buyer_cancel")
                 if problem is None:
                     code = errorbits.code_of([25])
-                    back = _back(record.data.get("cancel_url"),
-                                 {"id": record.id, "status": "Canceled", "error_code": str(code)})
+                    back = _back(
+                        record.data.get("cancel_url"),
+                        {"id": record.id, "status": "Canceled", "error_code": str(code)},
+                    )
                     if back is not None:
                         return back
             else:
@@ -100,8 +110,10 @@ def blueprint() -> Blueprint:
             if action in ("approve", "cancel"):
                 problem = _apply(record, "activate" if action == "approve" else "cancel")
                 if problem is None:
-                    fields = {"subscription_id": record.id,
-                              "subcription_status": "Active" if action == "approve" else "Canceled"}
+                    fields = {
+                        "subscription_id": record.id,
+                        "subcription_status": "Active" if action == "approve" else "Canceled",
+                    }
                     url = record.data.get("success_url" if action == "approve" else "cancel_url")
                     back = _back(url, fields)
                     if back is not None:
@@ -125,8 +137,9 @@ def blueprint() -> Blueprint:
             no="cancel",
         )
 
-    @pages.route("/receivers/<tenant>/<receiver_id>/<int:gateway_id>/<token>",
-                 methods=["GET", "POST"])
+    @pages.route(
+        "/receivers/<tenant>/<receiver_id>/<int:gateway_id>/<token>", methods=["GET", "POST"]
+    )
     def receiver(tenant: str, receiver_id: str, gateway_id: int, token: str) -> Any:
         record = _record(RECEIVER, tenant, receiver_id, token)
         gateway = catalogue.gateways().get(gateway_id)
@@ -138,8 +151,10 @@ def blueprint() -> Blueprint:
                 gateways = sorted({*record.data["gateways"], gateway_id})
                 problem = _apply(record, "connect", {"gateways": gateways})
                 if problem is None:
-                    back = _back(record.data.get("return_url"),
-                                 {"receiver_id": record.id, "gateway_id": str(gateway_id)})
+                    back = _back(
+                        record.data.get("return_url"),
+                        {"receiver_id": record.id, "gateway_id": str(gateway_id)},
+                    )
                     if back is not None:
                         return back
             else:

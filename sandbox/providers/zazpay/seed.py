@@ -88,10 +88,30 @@ def seed(rt: "Runtime", tenant: Tenant) -> None:
         _payment(rt, tenant, fake, website, CARD_GATEWAY, at, state, requested, steps, receiver)
     # In flight at the start instant: awaiting the buyer offsite, and a pending one that the
     # gateway settles an hour into the run.
-    _payment(rt, tenant, fake, website, OFFSITE_GATEWAY, start - 10 * MINUTE, "initiated",
-             "Capture", (("initiated", 0),), None)
-    _payment(rt, tenant, fake, website, CARD_GATEWAY, start - 5 * MINUTE, "pending", "Capture",
-             (("pending", 0),), None)
+    _payment(
+        rt,
+        tenant,
+        fake,
+        website,
+        OFFSITE_GATEWAY,
+        start - 10 * MINUTE,
+        "initiated",
+        "Capture",
+        (("initiated", 0),),
+        None,
+    )
+    _payment(
+        rt,
+        tenant,
+        fake,
+        website,
+        CARD_GATEWAY,
+        start - 5 * MINUTE,
+        "pending",
+        "Capture",
+        (("pending", 0),),
+        None,
+    )
     del ids
 
 
@@ -165,11 +185,15 @@ def _payment(
     record = Record(NAME, tenant.id, PAYMENT, payment_id, "created", data, created)
     for effect, minutes in steps:
         context = EffectContext(at=created + minutes * MINUTE, ids=ids)
-        record = record.evolve(
-            data={**record.data, **effects.EFFECTS[effect](record, context)}
-        )
+        record = record.evolve(data={**record.data, **effects.EFFECTS[effect](record, context)})
     rt.engine.create(
-        NAME, tenant.id, PAYMENT, payment_id, record.data, parent=website, created_at=created,
+        NAME,
+        tenant.id,
+        PAYMENT,
+        payment_id,
+        record.data,
+        parent=website,
+        created_at=created,
         state=state,
     )
 

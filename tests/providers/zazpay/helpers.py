@@ -49,8 +49,13 @@ def pay(client: httpx.Client, path: str, **changes: Any) -> dict[str, Any]:
     return response.json()
 
 
-def act(client: httpx.Client, payment: dict[str, Any], action: str, gateway: str = CARD,
-        paykey: str | None = None) -> httpx.Response:
+def act(
+    client: httpx.Client,
+    payment: dict[str, Any],
+    action: str,
+    gateway: str = CARD,
+    paykey: str | None = None,
+) -> httpx.Response:
     """Posts an action (auth-capture, void, refund, marketplace-...) on a payment."""
     return client.post(
         f"{gateway}/{payment['id']}/{action}", data={"paykey": paykey or payment["paykey"]}

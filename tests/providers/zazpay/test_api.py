@@ -9,7 +9,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from tests.providers.zazpay.helpers import CARD, M, PAYMENT, act, bits, details, pay, snapshot
+from tests.providers.zazpay.helpers import CARD, PAYMENT, M, act, bits, details, pay, snapshot
 
 W = f"{M}/websites/123456"
 
@@ -24,8 +24,9 @@ def test_plan_websites_and_gateways_with_filters(zazpay):
     assert ids == [2504, 2506, 1, 6100] and listed["_metadata"]["total_count"] == 3  # groups
     auth_only = zazpay.get(f"{W}/gateways", params={"supported_actions": "Auth"}).json()
     assert [g["id"] for grp in auth_only["gateways"] for g in grp["gateways"]] == [2504, 1, 6100]
-    inr = zazpay.get(f"{W}/gateways", params={"supported_currencies": "INR",
-                                             "supported_countries": "IN"}).json()
+    inr = zazpay.get(
+        f"{W}/gateways", params={"supported_currencies": "INR", "supported_countries": "IN"}
+    ).json()
     assert [g["id"] for grp in inr["gateways"] for g in grp["gateways"]] == [2504, 6100]
 
 
@@ -34,8 +35,16 @@ def test_payment_details_at_both_urls_and_listings_with_the_php_client_suffix(za
     first = listed["payments"][0]
     assert listed["_metadata"]["total_count"] >= 10
     statuses = {p["status"] for p in listed["payments"]}
-    assert {"Authorized", "Captured", "Voided", "Refunded", "Canceled", "Error", "Initiated",
-            "Pending"} <= statuses
+    assert {
+        "Authorized",
+        "Captured",
+        "Voided",
+        "Refunded",
+        "Canceled",
+        "Error",
+        "Initiated",
+        "Pending",
+    } <= statuses
     by_gateway = zazpay.get(f"{M}/gateways/{first['gateway']['id']}/payment/{first['id']}")
     assert by_gateway.json() == details(zazpay, str(first["id"]))
     suffixed = zazpay.get(f"{M}/payments?website_id=123456.json")
@@ -88,8 +97,9 @@ def test_tenant_isolation(zazpay, zazpay_b, sb):
     own = "/merchants/9419"
     assert zazpay_b.get(f"{own}/payment/{mine['id']}").status_code == 404
     assert zazpay_b.delete(f"{own}/websites/223456/vaults/{vault['id']}").status_code == 404
-    response = zazpay_b.post(f"{own}/gateways/2504/payments/{mine['id']}/void",
-                             data={"paykey": mine["paykey"]})
+    response = zazpay_b.post(
+        f"{own}/gateways/2504/payments/{mine['id']}/void", data={"paykey": mine["paykey"]}
+    )
     assert (response.status_code, bits(response)) == (404, [41])
     assert zazpay_b.get(f"{own}/websites/123456/plan").status_code == 404
     assert snapshot(sb) == before
@@ -106,10 +116,20 @@ def test_form_signatures_are_checked_when_posted(zazpay, sb):
     response = zazpay.post(f"{CARD}/auth", data=_signed(PAYMENT, "zazpay_test_secret_2"))
     assert (response.status_code, bits(response)) == (400, [14])
     assert response.json()["error"]["message"] == ["Posted invalid signature."]
-    vault = {"user_handle": "u", "email": "u@example.com", "credit_card_number": "4111111111111111",
-             "credit_card_type": "visa", "credit_card_expire": "10/2030",
-             "credit_card_name_on_card": "U", "address": "a", "city": "c", "state": "s",
-             "country": "IN", "zip_code": "1", "phone": "1"}
+    vault = {
+        "user_handle": "u",
+        "email": "u@example.com",
+        "credit_card_number": "4111111111111111",
+        "credit_card_type": "visa",
+        "credit_card_expire": "10/2030",
+        "credit_card_name_on_card": "U",
+        "address": "a",
+        "city": "c",
+        "state": "s",
+        "country": "IN",
+        "zip_code": "1",
+        "phone": "1",
+    }
     response = zazpay.post(f"{W}/vaults/type/cc", data={**vault, "signature": "0" * 32})
     assert (response.status_code, bits(response)) == (400, [6])
     assert snapshot(sb) == before
@@ -119,7 +139,9 @@ def test_form_signatures_are_checked_when_posted(zazpay, sb):
 def test_x_and_z_variables_are_echoed_and_limited(zazpay):
     extra = {"x-user_id": "96722", "z-category": "Dress"}
     payment = pay(zazpay, f"{CARD}/auth", **extra)
-    assert payment["x-vars"] == {"x-user_id": "96722"} and payment["z-vars"] == {"z-category": "Dress"}
+    assert payment["x-vars"] == {"x-user_id": "96722"} and payment["z-vars"] == {
+        "z-category": "Dress"
+    }
     assert details(zazpay, payment["id"])["x-vars"] == {"x-user_id": "96722"}
     many = {**{f"x-v{i}": "1" for i in range(6)}, **{f"z-v{i}": "1" for i in range(6)}}
     response = zazpay.post(f"{CARD}/auth", data={**PAYMENT, **many})
@@ -128,8 +150,13 @@ def test_x_and_z_variables_are_echoed_and_limited(zazpay):
 
 def test_marketplace_split_and_refund(zazpay):
     market = f"{CARD}"
-    body = {**PAYMENT, "marketplace_receiver_id": "12434", "marketplace_receiver_amount": "60",
-            "marketplace_variable_merchant_amount": "40", "marketplace_fees_payer": "merchant"}
+    body = {
+        **PAYMENT,
+        "marketplace_receiver_id": "12434",
+        "marketplace_receiver_amount": "60",
+        "marketplace_variable_merchant_amount": "40",
+        "marketplace_fees_payer": "merchant",
+    }
     payment = pay(zazpay, f"{market}/marketplace-capture", **body)
     assert payment["receiver"] == {"id": "12434", "amount": "60.00"}
     assert payment["marketplace_variable_merchant_amount"] == 40
@@ -147,7 +174,9 @@ def test_marketplace_split_and_refund(zazpay):
     wrong = {**body, "marketplace_receiver_amount": "70"}
     response = zazpay.post(f"{market}/marketplace-capture", data=wrong)
     assert (response.status_code, bits(response)) == (400, [34])
-    response = zazpay.post(f"{market}/marketplace-capture", data={**body, "marketplace_receiver_id": "1"})
+    response = zazpay.post(
+        f"{market}/marketplace-capture", data={**body, "marketplace_receiver_id": "1"}
+    )
     assert (response.status_code, bits(response)) == (400, [31])
 
 
@@ -174,6 +203,8 @@ def test_bad_input_is_a_400_in_the_zazpay_shape_and_changes_nothing(zazpay, sb, 
 
 def test_a_malformed_json_body_is_a_400(zazpay, sb):
     before = snapshot(sb)
-    response = zazpay.post(f"{CARD}/auth", content=b"{", headers={"content-type": "application/json"})
+    response = zazpay.post(
+        f"{CARD}/auth", content=b"{", headers={"content-type": "application/json"}
+    )
     assert response.status_code == 400 and response.json()["error"]["code"] == 1
     assert snapshot(sb) == before

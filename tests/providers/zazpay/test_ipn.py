@@ -21,7 +21,8 @@ def test_every_step_is_posted_signed_to_notify_url(sb, zazpay, control):
     received = _inbox(control, "zazpay-shop")
     fields = [dict(parse_qsl(entry["body"])) for entry in received]
     assert [(f["status"], f["action"]) for f in fields] == [
-        ("Authorized", "Auth"), ("Captured", "Auth-Capture"),
+        ("Authorized", "Auth"),
+        ("Captured", "Auth-Capture"),
     ]
     first = fields[0]
     assert first["id"] == payment["id"] and first["paykey"] == payment["paykey"]

@@ -36,7 +36,9 @@ def test_auth_then_auth_capture_then_refund(zazpay, sb):
     assert read["status"] == "Refunded" and read["action"] == "Refund"
     stamps = [h["created"] for h in read["payment_histories"]]
     assert _steps(zazpay, payment["id"]) == [
-        ("Auth", "Authorized"), ("Auth-Capture", "Captured"), ("Refund", "Refunded"),
+        ("Auth", "Authorized"),
+        ("Auth-Capture", "Captured"),
+        ("Refund", "Refunded"),
     ]
     assert stamps[0] < stamps[1] < stamps[2]  # each step at its own sandbox instant
 
@@ -91,7 +93,9 @@ def test_an_action_the_gateway_does_not_support_is_bit_28(zazpay, sb):
 
 
 def test_the_declining_card_is_a_gateway_error_kept_as_error(zazpay):
-    response = zazpay.post(f"{CARD}/capture", data={**PAYMENT, "credit_card_number": "4000000000000002"})
+    response = zazpay.post(
+        f"{CARD}/capture", data={**PAYMENT, "credit_card_number": "4000000000000002"}
+    )
     assert response.status_code == 402
     assert response.json()["status"] == "Error"
     assert response.json()["error"] == {"code": 2**24, "message": ["Gateway Error."]}
@@ -116,13 +120,22 @@ def test_manual_gateways_need_a_payment_note(zazpay):
     body = {k: v for k, v in {**PAYMENT, **no_card, "currency_code": "INR"}.items() if v}
     response = zazpay.post(f"{MANUAL}/capture", data=body)
     assert (response.status_code, bits(response)) == (400, [21])
-    assert pay(zazpay, f"{MANUAL}/capture", payment_note="Cheque 123", currency_code="INR",
-               **no_card)["status"] == "Captured"
+    assert (
+        pay(zazpay, f"{MANUAL}/capture", payment_note="Cheque 123", currency_code="INR", **no_card)[
+            "status"
+        ]
+        == "Captured"
+    )
 
 
 def test_several_problems_set_several_bits_with_every_message(zazpay, sb):
     before = snapshot(sb)
-    body = {**PAYMENT, "currency_code": "XXX", "buyer_country": "ZZ", "cancel_url": "https://evil.test/c"}
+    body = {
+        **PAYMENT,
+        "currency_code": "XXX",
+        "buyer_country": "ZZ",
+        "cancel_url": "https://evil.test/c",
+    }
     response = zazpay.post(f"{CARD}/auth", data=body)
     assert (response.status_code, bits(response)) == (400, [12, 15, 45])
     assert response.json()["error"]["message"] == [
