@@ -6,9 +6,17 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, Callable
 
-from sandbox.lifecycle import EffectContext
+from sandbox.context import current
+from sandbox.lifecycle import Draft, EffectContext
 from sandbox.providers.zazpay import money as zmoney
-from sandbox.providers.zazpay.models import action_label, history_entry, new_key
+from sandbox.providers.zazpay import periods
+from sandbox.providers.zazpay.models import (
+    PAYMENT,
+    action_label,
+    history_entry,
+    new_key,
+    new_number,
+)
 from sandbox.store import Record
 
 Effect = Callable[[Record, EffectContext], dict[str, Any]]
@@ -74,8 +82,62 @@ def receiver_connected(record: Record, ctx: EffectContext) -> dict[str, Any]:
 
 
 def subscription_activated(record: Record, ctx: EffectContext) -> dict[str, Any]:
-    """The buyer approved the subscription on the (sandbox's) PayPal page."""
-    return {"activated_at": ctx.at}
+    """The buyer approved the subscription on the (sandbox's) PayPal page: the first
+    period is charged at once."""
+    return {"activated_at": ctx.at, **_charge(record, ctx, 0, ctx.at)}
+
+
+def subscription_tick(record: Record, ctx: EffectContext) -> dict[str, Any]:
+    """A daily check (at the activation's time of day, so it meets every period start):
+    charges the next period once it has begun."""
+    data = record.data
+    if ctx.at < data["next_charge_at"]:
+        return {}
+    return _charge(record, ctx, data["periods"], data["next_charge_at"])
+
+
+def _charge(record: Record, ctx: EffectContext, index: int, start: int) -> dict[str, Any]:
+    """Charges period `index` (a Captured payment of the subscription, created and captured
+    in this transition) and says when the next one starts."""
+    data = record.data
+    current_period = periods.period(data["terms"], index)
+    if current_period.amount > 0:
+        _create_period_payment(record, ctx, current_period.amount)
+    return {
+        "periods": index + 1,
+        "next_charge_at": periods.add(start, current_period.length, current_period.unit),
+    }
+
+
+def _create_period_payment(record: Record, ctx: EffectContext, amount: Decimal) -> None:
+    assert ctx.engine is not None
+    tenant = current().tenant(record.provider, record.tenant)
+    data = record.data
+    payment_id = new_number(ctx.ids, tenant, PAYMENT)
+    payment = {
+        "website_id": data["website_id"],
+        "gateway_id": data["gateway_id"],
+        "amount": f"{amount:.2f}",
+        "original_amount": f"{amount:.2f}",
+        "currency_code": data["currency_code"],
+        "item_name": data["item_name"],
+        "item_description": data["item_description"],
+        "buyer": data["buyer"],
+        "requested": "Capture",
+        "action": "Capture",
+        "fees_payer": data.get("fees_payer", "merchant"),
+        "fee_formula": "((amount * 100) +0.0)/100",
+        "notify_url": data.get("notify_url"),
+        "success_url": None,
+        "cancel_url": None,
+        "x_vars": data.get("x_vars") or {},
+        "z_vars": {},
+        "histories": [],
+        "marketplace": None,
+        "subscription_id": record.id,
+    }
+    ctx.create(Draft(PAYMENT, payment_id, payment, parent=data["website_id"]))
+    ctx.engine.apply(record.provider, record.tenant, PAYMENT, payment_id, "capture", at=ctx.at)
 
 
 def subscription_canceled(record: Record, ctx: EffectContext) -> dict[str, Any]:
@@ -96,5 +158,6 @@ EFFECTS: dict[str, Effect] = {
     "vault_updated": vault_updated,
     "receiver_connected": receiver_connected,
     "subscription_activated": subscription_activated,
+    "subscription_tick": subscription_tick,
     "subscription_canceled": subscription_canceled,
 }

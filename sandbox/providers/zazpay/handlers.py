@@ -382,6 +382,8 @@ def _term_problems(body: Mapping[str, Any]) -> list[int]:
             found.append(bits[1])
     if body.get("a2") is not None and body.get("a1") is None:
         found.append(48)
+    if "a3" in body and Decimal(body["a3"]) <= 0:
+        found.append(20)  # trials may be free; the regular period may not
     return found
 
 
@@ -493,11 +495,13 @@ async def get_subscription(
     rt = current()
     tenant = _tenant(rt, merchant_id, token_info, SUBS)
     record = _subscription(rt, tenant, subscription_id)
+    everything = rt.store.query(
+        NAME, tenant.id, PAYMENT, parent=record.data["website_id"], limit=ALL
+    ).records
     payments = [
         models.subscription_payment(p, tenant)
-        for p in reversed(
-            rt.store.query(NAME, tenant.id, PAYMENT, parent=f"sub:{record.id}", limit=ALL).records
-        )
+        for p in reversed(everything)
+        if p.data.get("subscription_id") == record.id
     ]
     return models.subscription_details(record, tenant, payments), 200
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from sandbox.lifecycle import EffectContext
 from sandbox.providers.base import Tenant
-from sandbox.providers.zazpay import catalogue, effects, models
+from sandbox.providers.zazpay import catalogue, effects, models, periods
 from sandbox.providers.zazpay import money as zmoney
 from sandbox.providers.zazpay.models import NAME, PAYMENT, RECEIVER, SUBSCRIPTION, VAULT
 from sandbox.store import Record
@@ -112,6 +112,7 @@ def seed(rt: "Runtime", tenant: Tenant) -> None:
         (("pending", 0),),
         None,
     )
+    _subscription(rt, tenant, fake, website, start)
     del ids
 
 
@@ -254,4 +255,79 @@ def _receiver(
         parent=website,
         created_at=created,
         state="connected" if gateways else "initiated",
+    )
+
+
+def _subscription(rt: "Runtime", tenant: Tenant, fake: "Faker", website: str, created: int) -> None:
+    """A monthly subscription approved at the start instant (so its daily checks do not
+    fire in catch-up on the first request): its first period paid, the next charged as
+    the clock reaches it."""
+    ids = rt.ids.scoped(NAME, tenant.id)
+    terms = {"a3": "15.00", "p3": "1", "t3": "M"}
+    buyer = _buyer(fake)
+    data = {
+        "website_id": website,
+        "gateway_id": OFFSITE_GATEWAY,
+        "user_handle": "user_1",
+        "item_name": "Monthly box",
+        "item_description": "A box of goodies every month",
+        "currency_code": "USD",
+        "fees_payer": "merchant",
+        "buyer": buyer,
+        "terms": terms,
+        "notify_url": None,
+        "success_url": None,
+        "cancel_url": None,
+        "x_vars": {},
+        "z_vars": {},
+        "activated_at": created,
+        "periods": 1,
+        "next_charge_at": periods.add(created, 1, "M"),
+    }
+    subscription_id = models.new_number(ids, tenant, SUBSCRIPTION)
+    rt.engine.create(
+        NAME,
+        tenant.id,
+        SUBSCRIPTION,
+        subscription_id,
+        data,
+        parent=website,
+        created_at=created,
+        state="active",
+    )
+    gateway = catalogue.gateways()[OFFSITE_GATEWAY]
+    payment = {
+        "website_id": website,
+        "gateway_id": OFFSITE_GATEWAY,
+        "amount": "15.00",
+        "original_amount": "15.00",
+        "currency_code": "USD",
+        "item_name": data["item_name"],
+        "item_description": data["item_description"],
+        "buyer": buyer,
+        "requested": "Capture",
+        "action": "Capture",
+        "fees_payer": "merchant",
+        "fee_formula": gateway.fee_formula,
+        "notify_url": None,
+        "success_url": None,
+        "cancel_url": None,
+        "x_vars": {},
+        "z_vars": {},
+        "histories": [],
+        "marketplace": None,
+        "subscription_id": subscription_id,
+    }
+    payment_id = models.new_number(ids, tenant, PAYMENT)
+    record = Record(NAME, tenant.id, PAYMENT, payment_id, "created", payment, created)
+    payment.update(effects.EFFECTS["capture"](record, EffectContext(at=created, ids=ids)))
+    rt.engine.create(
+        NAME,
+        tenant.id,
+        PAYMENT,
+        payment_id,
+        payment,
+        parent=website,
+        created_at=created,
+        state="captured",
     )
