@@ -5,6 +5,7 @@ from pathlib import Path
 
 from sandbox.providers.base import Provider
 from sandbox.providers.zazpay import auth, effects, errors, handlers, pages, seed, webhooks
+from sandbox.providers.zazpay.models import PAYMENT, VAULT
 from sandbox.representations import JSON, XML
 
 PROVIDER = Provider(
@@ -18,6 +19,9 @@ PROVIDER = Provider(
     auth_hint=errors.AUTH_HINT,
     lifecycle=Path(__file__).with_name("lifecycle.yaml"),
     effects=effects.EFFECTS,
+    builders={PAYMENT: handlers.build_payment, VAULT: handlers.build_vault},
+    # Fixture bodies are checked against these operations' request schemas.
+    creates={PAYMENT: "capture", VAULT: "create_vault"},
     client_headers=auth.client_headers,
     pages=pages.blueprint,
     representations=(JSON, XML),

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any, Mapping
 
 from sandbox.context import base_url, current
-from sandbox.lifecycle import IllegalTransition
+from sandbox.lifecycle import Draft, IllegalTransition
 from sandbox.providers.base import Tenant
 from sandbox.providers.zazpay import catalogue, errorbits, errors, models, paging, signature
 from sandbox.providers.zazpay import money as zmoney
@@ -25,6 +25,9 @@ CARD_FIELDS = (
 )
 DECLINED_CARD = "4000000000000002"  # DESIGN.md: declined with bit 24 "Gateway Error."
 ALL = 1_000_000  # "every record" for listings paged in Python
+# Path parameters a scenario fixture folds into a body (never part of a signature).
+VAULT_PATH_FIELDS = ("merchant_id", "website_id")
+PAYMENT_PATH_FIELDS = ("merchant_id", "gateway_id")
 
 
 def _base_url(rt: Runtime) -> str:
@@ -217,34 +220,43 @@ def _vault_fields(body: Mapping[str, Any]) -> dict[str, Any]:
     return {k: str(body[k]) for k in keep if k in body}
 
 
+def build_vault(rt: Runtime, tenant: Tenant, body: Mapping[str, Any], _now: int) -> Draft:
+    """A stored card from a create-vault body (`website_id` folded in), checked as the API
+    checks it."""
+    website_id = str(body["website_id"])
+    _website(tenant, website_id, VAULT_TABLE)
+    positions = []
+    if _signature_wrong(tenant, {k: v for k, v in body.items() if k not in VAULT_PATH_FIELDS}):
+        positions.append(6)
+    if not catalogue.is_iso2(body["country"]):
+        positions.append(8)
+    number = str(body["credit_card_number"])
+    if not models.luhn_ok(number):
+        positions.append(7)
+    if positions:
+        raise errors.fail(400, VAULT_TABLE, *positions)
+    ids = rt.ids.scoped(NAME, tenant.id)
+    data = {
+        **_vault_fields(body),
+        "website_id": website_id,
+        "vault_key": models.new_key(ids, "vault"),
+        "last4": number[-4:],
+        "credit_card_type": body["credit_card_type"],
+        "declines": number == DECLINED_CARD,
+    }
+    return Draft(VAULT, models.new_number(ids, tenant, VAULT), data, parent=website_id)
+
+
 async def create_vault(
     merchant_id: str, website_id: str, body: dict[str, Any], token_info: dict[str, Any]
 ) -> Response:
     rt = current()
     tenant = _tenant(rt, merchant_id, token_info, VAULT_TABLE)
     _website(tenant, website_id, VAULT_TABLE)
-    positions = []
-    if _signature_wrong(tenant, body):
-        positions.append(6)
-    if not catalogue.is_iso2(body["country"]):
-        positions.append(8)
-    number = body["credit_card_number"]
-    if not models.luhn_ok(number):
-        positions.append(7)
-    if positions:
-        raise errors.fail(400, VAULT_TABLE, *positions)
-    ids = rt.ids.scoped(NAME, tenant.id)
     with rt.store.transaction():
-        vault_id = models.new_number(ids, tenant, VAULT)
-        data = {
-            **_vault_fields(body),
-            "website_id": website_id,
-            "vault_key": models.new_key(ids, "vault"),
-            "last4": number[-4:],
-            "credit_card_type": body["credit_card_type"],
-            "declines": number == DECLINED_CARD,
-        }
-        record = rt.engine.create(NAME, tenant.id, VAULT, vault_id, data, parent=website_id)
+        fields = {**body, "website_id": website_id}
+        draft = build_vault(rt, tenant, fields, rt.clock.now_ms())
+        record = rt.engine.create(NAME, tenant.id, VAULT, draft.id, draft.data, parent=draft.parent)
     return models.vault_view(record), 200
 
 
@@ -758,16 +770,16 @@ def _marketplace_split(
     return positions, split
 
 
-async def _create_payment(
+def draft_payment(
+    rt: Runtime,
+    tenant: Tenant,
+    gateway_id: str,
+    body: Mapping[str, Any],
     requested: str,
     marketplace: bool,
-    merchant_id: str,
-    gateway_id: str,
-    body: dict[str, Any],
-    token_info: dict[str, Any],
-) -> Response:
-    rt = current()
-    tenant = _tenant(rt, merchant_id, token_info, PAYMENTS)
+) -> tuple[Draft, str]:
+    """A new payment from a request body (checked as the API checks it), and the transition
+    that moves it out of `created`: authorize, capture, initiate (offsite) or decline."""
     gateway = _gateway(tenant, gateway_id, PAYMENTS)
     site = catalogue.website(tenant.id, str(body["website_id"]))
     if site is None:
@@ -842,11 +854,35 @@ async def _create_payment(
         transition = "initiate"
     else:
         transition = "authorize" if requested == "Auth" else "capture"
-    ids = rt.ids.scoped(NAME, tenant.id)
-    with rt.store.transaction():
-        payment_id = models.new_number(ids, tenant, PAYMENT)
-        rt.engine.create(NAME, tenant.id, PAYMENT, payment_id, data, parent=site["id"])
-        record = rt.engine.apply(NAME, tenant.id, PAYMENT, payment_id, transition)
+    payment_id = models.new_number(rt.ids.scoped(NAME, tenant.id), tenant, PAYMENT)
+    return Draft(PAYMENT, payment_id, data, parent=site["id"]), transition
+
+
+def build_payment(rt: Runtime, tenant: Tenant, body: Mapping[str, Any], _now: int) -> Draft:
+    """Scenario fixtures: a payment (a capture, or a marketplace capture when the body names
+    a receiver) left in `created`; the fixture's `state` walks it on (e.g. `captured`)."""
+    fields = {k: v for k, v in body.items() if k not in PAYMENT_PATH_FIELDS}
+    marketplace = "marketplace_receiver_id" in body
+    draft, _transition = draft_payment(
+        rt, tenant, str(body["gateway_id"]), fields, "Capture", marketplace
+    )
+    return draft
+
+
+async def _create_payment(
+    requested: str,
+    marketplace: bool,
+    merchant_id: str,
+    gateway_id: str,
+    body: dict[str, Any],
+    token_info: dict[str, Any],
+) -> Response:
+    rt = current()
+    tenant = _tenant(rt, merchant_id, token_info, PAYMENTS)
+    with rt.store.transaction():  # the id counter and the payment commit together
+        draft, transition = draft_payment(rt, tenant, gateway_id, body, requested, marketplace)
+        rt.engine.create(NAME, tenant.id, PAYMENT, draft.id, draft.data, parent=draft.parent)
+        record = rt.engine.apply(NAME, tenant.id, PAYMENT, draft.id, transition)
     status = 402 if record.state == "error" else 200
     return models.payment_result(record, _base_url(rt), rt.ids), status
 
