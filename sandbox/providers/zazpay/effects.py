@@ -82,9 +82,9 @@ def receiver_connected(record: Record, ctx: EffectContext) -> dict[str, Any]:
 
 
 def subscription_activated(record: Record, ctx: EffectContext) -> dict[str, Any]:
-    """The buyer approved the subscription on the (sandbox's) PayPal page: the first
-    period is charged at once."""
-    return {"activated_at": ctx.at, **_charge(record, ctx, 0, ctx.at)}
+    """The buyer approved the subscription on the (sandbox's) PayPal page; the first
+    period is due at once (charged by the tick armed on entering `active`)."""
+    return {"activated_at": ctx.at, "periods": 0, "next_charge_at": ctx.at}
 
 
 def subscription_tick(record: Record, ctx: EffectContext) -> dict[str, Any]:

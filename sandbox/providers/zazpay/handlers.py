@@ -511,11 +511,12 @@ async def get_subscription(
         NAME, tenant.id, PAYMENT, parent=record.data["website_id"], limit=ALL
     ).records
     payments = [
-        models.subscription_payment(p, tenant)
+        models.subscription_payment(p, tenant, ipn_summary(rt, p))
         for p in reversed(everything)
         if p.data.get("subscription_id") == record.id
     ]
-    return models.subscription_details(record, tenant, payments), 200
+    details = models.subscription_details(record, tenant, payments, ipn_summary(rt, record))
+    return details, 200
 
 
 # -- receivers -----------------------------------------------------------------------------

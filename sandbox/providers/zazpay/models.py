@@ -305,7 +305,9 @@ def subscription_details(
     }
 
 
-def subscription_payment(record: Record, tenant: Tenant) -> dict[str, Any]:
+def subscription_payment(
+    record: Record, tenant: Tenant, ipn: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """One periodic payment of a subscription, as subscription details list it."""
     data = record.data
     site = catalogue.website(tenant.id, data["website_id"]) or {}
@@ -331,7 +333,7 @@ def subscription_payment(record: Record, tenant: Tenant) -> dict[str, Any]:
             "buyer": {
                 k: buyer.get(k, "") for k in ("email", "address", "city", "state", "country")
             },
-            "ipn": ipn_block(None),
+            "ipn": ipn_block(ipn),
             "error": errorbits.success(),
         }
     )
