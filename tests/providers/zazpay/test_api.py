@@ -208,3 +208,16 @@ def test_a_malformed_json_body_is_a_400(zazpay, sb):
     )
     assert response.status_code == 400 and response.json()["error"]["code"] == 1
     assert snapshot(sb) == before
+
+
+def test_the_control_api_reads_and_moves_zazpay_resources(zazpay, control):
+    payment = pay(zazpay, f"{CARD}/auth")
+    found = control.get(f"/resources/zazpay/{payment['id']}").json()
+    assert (found["tenant"], found["kind"], found["state"]) == ("9418", "payment", "authorized")
+    moved = control.post(
+        "/simulate",
+        json={"provider": "zazpay", "resource_id": payment["id"], "event": "auth_capture"},
+    )
+    assert moved.status_code == 200 and moved.json()["state"] == "captured"
+    read = details(zazpay, payment["id"])
+    assert (read["status"], read["action"]) == ("Captured", "Auth-Capture")
