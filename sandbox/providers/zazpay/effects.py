@@ -88,8 +88,7 @@ def subscription_activated(record: Record, ctx: EffectContext) -> dict[str, Any]
 
 
 def subscription_tick(record: Record, ctx: EffectContext) -> dict[str, Any]:
-    """A daily check (at the activation's time of day, so it meets every period start):
-    charges the next period once it has begun."""
+    """Charges the period that has begun (armed at `next_charge_at`)."""
     data = record.data
     if ctx.at < data["next_charge_at"]:
         return {}
