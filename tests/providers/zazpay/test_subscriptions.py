@@ -128,3 +128,15 @@ def test_the_seeded_subscription_renews_on_the_clock(sb, zazpay):
         (15, "2024-01-15"),
         (15, "2024-02-15"),
     ]
+
+
+def test_the_control_api_lists_the_period_timer(sb, control):
+    timers = control.get("/timers", params={"provider": "zazpay", "resource_id": "210"}).json()
+    [timer] = [t for t in timers["data"] if t["kind"] == "subscription"]
+    assert timer["event"] == "tick" and timer["due_at"].startswith("2024-02-15")
+    assert timer["repeat"] == {
+        "every_ms": None,
+        "at": "next_charge_at",
+        "left": None,
+        "until": {"periods": {"gte": 120}},
+    }
