@@ -10,6 +10,9 @@ if TYPE_CHECKING:
 
 _current: ContextVar["Runtime"] = ContextVar("paysandbox_runtime")
 _base_url: ContextVar[str] = ContextVar("paysandbox_base_url")
+# The path the client asked for (suffix and all), for providers whose error shape depends
+# on the operation even when the error happens before a handler runs (validation, auth).
+_path: ContextVar[str] = ContextVar("paysandbox_request_path", default="")
 
 
 def current() -> "Runtime":
@@ -19,6 +22,8 @@ def current() -> "Runtime":
 
 def bind(runtime: "Runtime", scope: dict | None = None) -> tuple[Token, Token | None]:
     """Makes `runtime` (and the request's base URL) current; returns tokens for `unbind`."""
+    if scope is not None:
+        _path.set(str(scope.get("path", "")))
     return _current.set(runtime), None if scope is None else _base_url.set(_from_scope(scope))
 
 
@@ -40,6 +45,11 @@ def unbind(tokens: tuple[Token, Token | None]) -> None:
 def base_url() -> str:
     """`scheme://address:port` the current request arrived on (no trailing slash)."""
     return _base_url.get()
+
+
+def request_path() -> str:
+    """The path of the request being served ("" outside a request), as the client sent it."""
+    return _path.get()
 
 
 def _from_scope(scope: dict) -> str:

@@ -448,6 +448,10 @@ class FastPath:
 
     def match(self, method: str, path: str) -> tuple[Operation, dict[str, str]] | None:
         """The compiled operation for a request, with its path parameters."""
+        if "\n" in path:
+            # Connexion mounts each API as `^/<prefix>/(?P<path>.*)$`, whose `.` stops at a
+            # newline: such a path is no route there, so it is none here either.
+            return None
         provider, _, rest = path[1:].partition("/")
         for operation in self._routes.get((provider, method), ()):
             found = operation.pattern.match("/" + rest)

@@ -33,6 +33,9 @@ Timer rules, in `timers` and `on_enter` alike:
   instant, `times` firings in all. `until` (a condition on the resource's data, as in
   `matching.py`) ends it once it holds, checked before each firing and after it. Without
   either it repeats while its transition stays legal.
+- `{at: field, do: t, repeat: true, times: 120, until: {condition}}`: repeating at
+  instants the data say (calendar months, a schedule): after each firing it is re-armed at
+  the instant the field then holds, if that is later than the firing; otherwise it ends.
 - `when: {condition}` on any rule arms it only for resources whose data match when it
   would be armed (the chosen outcome is the data field `_outcome`).
 
@@ -127,6 +130,7 @@ class TimerRule:
     times: int | None = None  # firings of a repeating timer in all
     until: Mapping[str, Any] | None = None  # a repeating timer ends once the data match
     when: Mapping[str, Any] | None = None  # armed only if the data match
+    repeat_at: bool = False  # re-armed at the `at` field's new instant after each firing
 
     def first_due(self, record: Record, since: int) -> int | None:
         """When the timer first falls due, armed at `since` (None: not armed)."""
@@ -138,6 +142,8 @@ class TimerRule:
 
     def repeat(self) -> dict[str, Any] | None:
         """What the stored timer carries to re-arm itself (None for a one-off)."""
+        if self.repeat_at:
+            return {"at": self.at_field, "left": self.times, "until": self.until}
         if self.every_ms is None:
             return None
         return {"every": self.every_ms, "left": self.times, "until": self.until}
@@ -256,7 +262,7 @@ _MACHINE_KEYS = {
     "record",
 }
 _RECORD_KEYS = {"record", "initial", "created_event"}
-_TIMER_KEYS = {"do", "after", "at", "every", "times", "until", "when"}
+_TIMER_KEYS = {"do", "after", "at", "every", "times", "until", "when", "repeat"}
 
 
 def load_machines(path: Path) -> dict[str, Machine]:
@@ -377,8 +383,16 @@ def timer_rule(raw: Mapping[str, Any]) -> TimerRule:
     every = parse_duration(raw["every"]) if "every" in raw else None
     if every is not None and every <= 0:
         raise ValueError(f"timer {raw!r}: `every` must be longer than zero")
-    if every is None and ("times" in raw or "until" in raw):
-        raise ValueError(f"timer {raw!r}: `times` and `until` end a repeating (`every`) timer")
+    repeat_at = raw.get("repeat", False)
+    if not isinstance(repeat_at, bool):
+        raise ValueError(f"timer {raw!r}: `repeat` is true or false")
+    if repeat_at and ("at" not in raw or every is not None):
+        raise ValueError(f"timer {raw!r}: `repeat: true` re-arms an `at` timer (not `every`)")
+    if every is None and not repeat_at and ("times" in raw or "until" in raw):
+        raise ValueError(
+            f"timer {raw!r}: `times` and `until` end a repeating (`every`, or `at` with "
+            "`repeat: true`) timer"
+        )
     times = raw.get("times")
     if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 1):
         raise ValueError(f"timer {raw!r}: `times` is a whole number of firings, at least 1")
@@ -395,6 +409,7 @@ def timer_rule(raw: Mapping[str, Any]) -> TimerRule:
         times=times,
         until=raw.get("until"),
         when=raw.get("when"),
+        repeat_at=repeat_at,
     )
 
 
@@ -759,9 +774,16 @@ class Engine:
             return
         if timer.state is not None and updated.state != timer.state:
             return  # the transition left the state the timer belongs to
+        if "at" in repeat:
+            due = updated.data.get(repeat["at"])
+            if isinstance(due, bool) or not isinstance(due, (int, float)) or due <= timer.due_at:
+                return  # the data name no later instant: the schedule is over
+            next_due = int(due)
+        else:
+            next_due = timer.due_at + repeat["every"]
         self.store.schedule(
             Timer(
-                timer.due_at + repeat["every"],
+                next_due,
                 timer.provider,
                 timer.tenant,
                 timer.kind,

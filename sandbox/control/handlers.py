@@ -172,7 +172,12 @@ def _timer(timer: Timer, dead: DeadTimer | None = None) -> dict[str, Any]:
         "armed_in": timer.state,
         "repeat": None
         if repeat is None
-        else {"every_ms": repeat["every"], "left": repeat["left"], "until": repeat["until"]},
+        else {
+            "every_ms": repeat.get("every"),
+            "at": repeat.get("at"),
+            "left": repeat["left"],
+            "until": repeat["until"],
+        },
         "failed_at": None if dead is None else iso_z(dead.failed_at),
         "error": None if dead is None else dead.error,
     }

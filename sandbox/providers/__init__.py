@@ -9,6 +9,7 @@ from sandbox.providers.base import Provider
 REGISTRY: dict[str, str] = {
     "zwitch": "sandbox.providers.zwitch",
     "ztake": "sandbox.providers.ztake",
+    "zazpay": "sandbox.providers.zazpay",
     "zaakpay": "sandbox.providers.zaakpay",
     "zoho": "sandbox.providers.zoho",
 }

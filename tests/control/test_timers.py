@@ -210,7 +210,7 @@ def test_a_repeating_timer_re_arms_until_its_count_runs_out(sb, control, client_
         "/simulate", json={"provider": "zwitch", "resource_id": token["id"], "event": "attempt"}
     )
     [timer] = control.get("/timers", params={"resource_id": token["id"]}).json()["data"][:1]
-    assert timer["repeat"] == {"every_ms": 10_000, "left": 3, "until": None}
+    assert timer["repeat"] == {"every_ms": 10_000, "at": None, "left": 3, "until": None}
     control.post("/clock/advance", json={"seconds": 600})
     view = control.get(f"/resources/zwitch/{token['id']}").json()
     assert view["state"] == "attempted" and view["data"]["attempts"] == 4

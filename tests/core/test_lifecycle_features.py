@@ -227,6 +227,55 @@ def test_a_child_created_by_a_failing_effect_is_undone_with_the_transition():
     assert [t.resource_id for t in engine.store.timers_for("p", "sub_1")] == ["sub_1"]
 
 
+SCHEDULE = yaml.safe_load("""
+plan:
+  initial: running
+  terminal: [done]
+  transitions:
+    bill: {from: [running], to: running, event: Billed, effect: next_bill}
+    stop: {from: [running], to: done}
+  on_enter:
+    running: [{at: next_at, do: bill, repeat: true, times: 4}]
+""")
+
+
+def _next_bill(record, ctx):
+    # Uneven periods, as calendar months are: 31, 29, 31, 30 days.
+    gaps = [31, 29, 31, 30, 31]
+    billed = record.data.get("billed", 0) + 1
+    return {"billed": billed, "next_at": record.data["next_at"] + gaps[billed] * DAY}
+
+
+def test_a_timer_repeating_at_the_instants_the_data_hold():
+    store = SQLiteStore()
+    machines = {"plan": machine_from_dict("plan", SCHEDULE["plan"])}
+    engine = Engine(
+        store,
+        Clock(start_ms=START, frozen=True),
+        IdGenerator(1, store.next_number),
+        {"p": machines},
+        {"p": {"next_bill": _next_bill}},
+    )
+    engine.create("p", "t", "plan", "pl", {"next_at": START + 31 * DAY})
+    engine.clock.advance(400 * 24 * 3600)
+    assert engine.fire_due() == 4  # `times` ends it
+    billed = [at for name, at in _events(engine, "pl") if name == "Billed"]
+    assert billed == [START + d * DAY for d in (31, 60, 91, 121)]
+    assert engine.store.timers_for("p", "pl") == []
+
+
+def test_repeat_needs_an_at_timer():
+    with pytest.raises(ValueError, match="repeat: true"):
+        machine_from_dict(
+            "x",
+            {
+                "initial": "a",
+                "transitions": {"t": {"from": ["a"], "to": "a"}},
+                "timers": {"always": [{"every": "1d", "do": "t", "repeat": True}]},
+            },
+        )
+
+
 # -- a timer whose transition raises ------------------------------------------------------
 
 

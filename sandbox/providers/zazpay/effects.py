@@ -1,0 +1,162 @@
+"""Data changes made by ZazPay transitions: each payment step is written to
+`payment_histories` at the transition's sandbox instant."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Callable
+
+from sandbox.context import current
+from sandbox.lifecycle import Draft, EffectContext
+from sandbox.providers.zazpay import money as zmoney
+from sandbox.providers.zazpay import periods
+from sandbox.providers.zazpay.models import (
+    PAYMENT,
+    action_label,
+    history_entry,
+    new_key,
+    new_number,
+)
+from sandbox.store import Record
+
+Effect = Callable[[Record, EffectContext], dict[str, Any]]
+
+
+def _step(simple: str | None, status: str, *, paykey: bool = False) -> Effect:
+    """An effect recording one step: the action (None: the payment's requested one) and
+    the status it leads to."""
+
+    def effect(record: Record, ctx: EffectContext) -> dict[str, Any]:
+        data = record.data
+        action = action_label(data, simple or data["requested"])
+        changes: dict[str, Any] = {
+            "action": action,
+            "modified_at": ctx.at,
+            "histories": [*data.get("histories", []), history_entry(ctx.at, action, status)],
+        }
+        if paykey and not data.get("paykey"):
+            changes["paykey"] = new_key(ctx.ids, "paykey")
+        return changes
+
+    return effect
+
+
+def refund(record: Record, ctx: EffectContext) -> dict[str, Any]:
+    """A full refund; a marketplace one says what came back from whom (`refunded_from`)."""
+    changes = _step("Refund", "Refunded")(record, ctx)
+    market = record.data.get("marketplace")
+    if market:
+        back = zmoney.refund_split(split_of(record.data))
+        changes["refunded_from"] = [
+            {
+                "marketplace_receiver_id": market["receiver_id"],
+                "amount": f"{back.from_receiver:.2f}",
+            },
+            {"marketplace_merchant_id": record.tenant, "amount": f"{back.from_merchant:.2f}"},
+        ]
+    return changes
+
+
+def split_of(data: dict[str, Any]) -> zmoney.Split:
+    """The marketplace split of stored payment data, recomputed exactly."""
+    market = data["marketplace"]
+    fixed, variable = market["fixed_merchant_amount"], market["variable_merchant_amount"]
+    return zmoney.split(
+        Decimal(data["original_amount"]),
+        Decimal(market["receiver_amount"]),
+        zmoney.FeeFormula.parse(data["fee_formula"]),
+        fixed_merchant_amount=Decimal(fixed) if fixed else None,
+        variable_merchant_amount=Decimal(variable) if variable else None,
+        fees_payer=market["fees_payer"],
+    )
+
+
+def vault_updated(record: Record, ctx: EffectContext) -> dict[str, Any]:
+    """Stamps the update (the fields come with the transition's changes)."""
+    return {"modified_at": ctx.at}
+
+
+def receiver_connected(record: Record, ctx: EffectContext) -> dict[str, Any]:
+    """Stamps the connection (the gateway list comes with the transition's changes)."""
+    return {"connected_at": ctx.at}
+
+
+def subscription_activated(record: Record, ctx: EffectContext) -> dict[str, Any]:
+    """The buyer approved the subscription on the (sandbox's) PayPal page; the first
+    period is due at once (charged by the tick armed on entering `active`)."""
+    return {"activated_at": ctx.at, "periods": 0, "next_charge_at": ctx.at}
+
+
+def subscription_tick(record: Record, ctx: EffectContext) -> dict[str, Any]:
+    """Charges the period that has begun (armed at `next_charge_at`)."""
+    data = record.data
+    if ctx.at < data["next_charge_at"]:
+        return {}
+    return _charge(record, ctx, data["periods"], data["next_charge_at"])
+
+
+def _charge(record: Record, ctx: EffectContext, index: int, start: int) -> dict[str, Any]:
+    """Charges period `index` (a Captured payment of the subscription, created and captured
+    in this transition) and says when the next one starts."""
+    data = record.data
+    current_period = periods.period(data["terms"], index)
+    if current_period.amount > 0:
+        _create_period_payment(record, ctx, current_period.amount)
+    return {
+        "periods": index + 1,
+        "next_charge_at": periods.add(start, current_period.length, current_period.unit),
+    }
+
+
+def _create_period_payment(record: Record, ctx: EffectContext, amount: Decimal) -> None:
+    assert ctx.engine is not None
+    tenant = current().tenant(record.provider, record.tenant)
+    data = record.data
+    payment_id = new_number(ctx.ids, tenant, PAYMENT)
+    payment = {
+        "website_id": data["website_id"],
+        "gateway_id": data["gateway_id"],
+        "amount": f"{amount:.2f}",
+        "original_amount": f"{amount:.2f}",
+        "currency_code": data["currency_code"],
+        "item_name": data["item_name"],
+        "item_description": data["item_description"],
+        "buyer": data["buyer"],
+        "requested": "Capture",
+        "action": "Capture",
+        "fees_payer": data.get("fees_payer", "merchant"),
+        "fee_formula": "((amount * 100) +0.0)/100",
+        "notify_url": data.get("notify_url"),
+        "success_url": None,
+        "cancel_url": None,
+        "x_vars": data.get("x_vars") or {},
+        "z_vars": {},
+        "histories": [],
+        "marketplace": None,
+        "subscription_id": record.id,
+    }
+    ctx.create(Draft(PAYMENT, payment_id, payment, parent=data["website_id"]))
+    ctx.engine.apply(record.provider, record.tenant, PAYMENT, payment_id, "capture", at=ctx.at)
+
+
+def subscription_canceled(record: Record, ctx: EffectContext) -> dict[str, Any]:
+    """The merchant (or the buyer) canceled the subscription."""
+    return {"canceled_at": ctx.at}
+
+
+EFFECTS: dict[str, Effect] = {
+    "auth": _step("Auth", "Authorized", paykey=True),
+    "capture": _step("Capture", "Captured", paykey=True),
+    "declined": _step(None, "Error"),
+    "initiated": _step(None, "Initiated"),
+    "pending": _step(None, "Pending", paykey=True),
+    "buyer_canceled": _step(None, "Canceled"),
+    "auth_capture": _step("Auth-Capture", "Captured"),
+    "void": _step("Void", "Voided"),
+    "refund": refund,
+    "vault_updated": vault_updated,
+    "receiver_connected": receiver_connected,
+    "subscription_activated": subscription_activated,
+    "subscription_tick": subscription_tick,
+    "subscription_canceled": subscription_canceled,
+}
