@@ -7,11 +7,11 @@ from __future__ import annotations
 import json
 import math
 import re
-from typing import Any, Mapping, NoReturn
+from typing import Any, Iterable, Mapping, NoReturn
 from urllib.parse import unquote_plus, urlencode
 
 import python_multipart
-from connexion.utils import extract_content_type, split_content_type
+from connexion.utils import split_content_type
 
 from sandbox.errors import Problem, RequestInvalid
 
@@ -24,8 +24,14 @@ class UnsupportedBody(ValueError):
 
 
 def content_type(headers: list[tuple[bytes, bytes]] | Mapping[str, str]) -> str | None:
-    """The Content-Type header as sent (None when absent)."""
-    return extract_content_type(headers)
+    """The Content-Type header as sent (None when absent): the first one, as Connexion's
+    `extract_content_type` reads it (which builds typing objects on every call)."""
+    pairs: Iterable[tuple[Any, Any]] = headers if isinstance(headers, list) else headers.items()
+    for key, value in pairs:
+        name = key.decode("latin-1") if isinstance(key, bytes) else key
+        if name.lower() == "content-type":
+            return value.decode("latin-1") if isinstance(value, bytes) else value
+    return None
 
 
 def split(content: str | None) -> tuple[str | None, str]:

@@ -4,6 +4,7 @@ the core, so every provider inherits it without a line of its own."""
 
 from __future__ import annotations
 
+import functools
 import hmac
 import ipaddress
 import secrets
@@ -41,6 +42,7 @@ HEADERS_TOO_LARGE = "request_header_fields_too_large"
 # -- the control token -----------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=256)  # asked on every request, with the same few Host values
 def is_loopback(host: str) -> bool:
     """Whether `host` (a name or an address, IPv6 with or without brackets) is this machine
     only."""

@@ -3,6 +3,7 @@ headers and known credential fields of bodies and query strings."""
 
 from __future__ import annotations
 
+import functools
 import re
 
 MASK = "***"
@@ -48,13 +49,15 @@ def _masked_header(name: str, value: str) -> str:
     return MASK
 
 
+@functools.lru_cache(maxsize=1024)  # every request sends the same few header names
+def _is_secret_header(name: str) -> bool:
+    return name in _SECRET_HEADERS or any(word in name for word in _SECRET_HEADER_WORDS)
+
+
 def mask_headers(headers: dict[str, str]) -> dict[str, str]:
     """`headers` with the value of every credential or signature header masked."""
     return {
-        name: _masked_header(name.lower(), value)
-        if name.lower() in _SECRET_HEADERS
-        or any(word in name.lower() for word in _SECRET_HEADER_WORDS)
-        else value
+        name: _masked_header(name.lower(), value) if _is_secret_header(name.lower()) else value
         for name, value in headers.items()
     }
 
