@@ -10,7 +10,6 @@ import re
 from typing import Any, Iterable, Mapping, NoReturn
 from urllib.parse import unquote_plus, urlencode
 
-import python_multipart
 from connexion.utils import split_content_type
 
 from sandbox.errors import Problem, RequestInvalid
@@ -149,35 +148,20 @@ def parse_json(raw: bytes, encoding: str = "utf-8") -> Any:
 # -- form fields -------------------------------------------------------------------------
 
 
+def _unquoted(text: str) -> str:
+    return unquote_plus(text) if "%" in text or "+" in text else text
+
+
 def form_fields(raw: bytes) -> list[tuple[str, str]]:
     """URL-encoded fields in order, split and unquoted exactly as Starlette (and so Connexion)
-    reads them: python-multipart's parser, names and values unquoted from latin-1 text."""
-    fields: list[tuple[str, str]] = []
-    name, value = bytearray(), bytearray()
-
-    def on_field_start() -> None:
-        name.clear()
-        value.clear()
-
-    def on_field_name(data: bytes, start: int, end: int) -> None:
-        name.extend(data[start:end])
-
-    def on_field_data(data: bytes, start: int, end: int) -> None:
-        value.extend(data[start:end])
-
-    def on_field_end() -> None:
-        fields.append((unquote_plus(name.decode("latin-1")), unquote_plus(value.decode("latin-1"))))
-
-    parser = python_multipart.QuerystringParser(
-        {
-            "on_field_start": on_field_start,
-            "on_field_name": on_field_name,
-            "on_field_data": on_field_data,
-            "on_field_end": on_field_end,
-        }
-    )
-    parser.write(raw)
-    parser.finalize()
+    reads them with python-multipart's parser (tests/core/test_bodies.py compares the two):
+    `&` separates fields, empty ones are skipped, a field without `=` has an empty value,
+    names and values are unquoted from latin-1 text."""
+    fields = []
+    for chunk in raw.split(b"&"):
+        if chunk:
+            name, _, value = chunk.partition(b"=")
+            fields.append((_unquoted(name.decode("latin-1")), _unquoted(value.decode("latin-1"))))
     return fields
 
 

@@ -50,6 +50,7 @@ from sandbox.validation import (
     body_required,
     body_validator,
     form_argument,
+    form_body,
     form_problems,
     normal_content_type,
     parameter_problems,
@@ -201,8 +202,10 @@ def _compile_body(operation: dict) -> dict[str, Body] | None:
 
 def _has_patterns(schema: Any) -> bool:
     if isinstance(schema, dict):
-        return "pattern" in schema or "patternProperties" in schema or any(
-            _has_patterns(v) for v in schema.values()
+        return (
+            "pattern" in schema
+            or "patternProperties" in schema
+            or any(_has_patterns(v) for v in schema.values())
         )
     if isinstance(schema, list):
         return any(_has_patterns(v) for v in schema)
@@ -221,6 +224,15 @@ def _plain(text: bytes | str) -> bool:
 
 
 _CONTROL = re.compile("[\\x00-\\x1f\\x7f]")
+
+
+def _plain_value(value: Any) -> bool:
+    """Whether every string of a form field's value (a string, or a list of them) is plain."""
+    if isinstance(value, str):
+        return _plain(value)
+    if isinstance(value, list):
+        return all(map(_plain_value, value))
+    return True
 
 
 def _takes(function: Callable[..., Any], keyword: str) -> bool:
@@ -555,9 +567,15 @@ class FastPath:
         raw = await read_body(receive)
         if mime == bodies.FORM:
             assert operation.uri_parser is not None
-            fields, problems = form_problems(operation.uri_parser, body.validator, raw)
-            if problems:
-                raise RequestInvalid(problems)
+            fields, problems = form_body(operation.uri_parser, raw)
+            if (
+                problems
+                or not body.check.is_valid(fields)
+                or (body.patterned and not all(map(_plain_value, fields.values())))
+            ):
+                fields, problems = form_problems(operation.uri_parser, body.validator, raw)
+                if problems:
+                    raise RequestInvalid(problems)
             return form_argument(body.schema, fields)
         value = bodies.parse_json(raw, encoding)
         if value is None and not body.nullable:

@@ -25,10 +25,14 @@ _FIELD = (
 )
 _SECRET_NAME = re.compile(_FIELD, re.IGNORECASE)
 # Words of which any credential field name holds one. Masking visits only where one of them
-# occurs (a literal alternation, linear), so a large body without credentials costs one scan
-# and a list page names a secret word a handful of times, not every field. The first letter
-# is a plain class because a wholly case-insensitive alternation is five times slower.
-_SECRET_WORD = re.compile("[pskatjPSKATJ](?i:assw|ecret|ey|oken|uthorization|wt)")
+# occurs, so a large body without credentials costs a few substring searches and a list
+# page names a secret word a handful of times, not every field.
+_SECRET_WORDS = ("passw", "secret", "key", "token", "authorization", "jwt")
+_SECRET_WORD = re.compile("|".join(_SECRET_WORDS))
+# For text whose lower-casing moves offsets (a few non-ASCII letters lower to two
+# characters): the first letter is a plain class because a wholly case-insensitive
+# alternation is five times slower.
+_SECRET_WORD_ANY_CASE = re.compile("[pskatjPSKATJ](?i:assw|ecret|ey|oken|uthorization|wt)")
 _NAME_LIMIT = 64
 _NAME_TAIL = re.compile(r"[\w-]*")
 # A name's start: the run of name characters ending where the search ends, beginning at a
@@ -73,10 +77,19 @@ def _name_around(text: str, start: int, end: int) -> tuple[int | None, int]:
 def mask_text(text: str) -> str:
     """A body or query string with the values of credential fields masked: a JSON string
     value (`"api_key": "..."`) or a form or query value (`api_key=...`)."""
+    lowered = text.lower()
+    if not any(word in lowered for word in _SECRET_WORDS):
+        return text
+    # Lower-casing never drops a character, so equal lengths mean equal offsets.
+    hits = (
+        _SECRET_WORD.finditer(lowered)
+        if len(lowered) == len(text)
+        else _SECRET_WORD_ANY_CASE.finditer(text)
+    )
     pieces: list[str] = []
     done = 0  # text before this offset is copied or replaced already
     seen = 0  # hits before this offset lie in a name already looked at
-    for hit in _SECRET_WORD.finditer(text):
+    for hit in hits:
         if hit.start() < seen:
             continue
         start, end = _name_around(text, hit.start(), hit.end())

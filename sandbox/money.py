@@ -38,5 +38,7 @@ def as_number(paise: int) -> float:
 
 
 def as_string(paise: int) -> str:
-    """For JSON string fields: 1000 → "10.00"."""
-    return str(rupees(paise))
+    """For JSON string fields: 1000 → "10.00" (as `str(rupees(paise))` writes it, without
+    the two Decimals: a list page renders several amounts per item)."""
+    whole, cents = divmod(abs(paise), 100)
+    return f"{'-' if paise < 0 else ''}{whole}.{cents:02d}"

@@ -118,9 +118,15 @@ def form_body(uri_parser: OpenAPIURIParser, raw: bytes) -> tuple[dict[str, t.Any
     """Form fields resolved and typed per the body schema exactly as Connexion's URI parser
     does (a repeated field joined, arrays split, numbers and booleans coerced), with a
     problem for every field that does not convert."""
+    fields = bodies.form_lists(raw)
+    try:
+        # Fields resolve one by one, independently: all at once when every one converts.
+        return uri_parser.resolve_form(dict(fields)), []
+    except TypeValidationError:
+        pass
     resolved: dict[str, t.Any] = {}
     problems = []
-    for name, values in bodies.form_lists(raw).items():
+    for name, values in fields.items():
         try:
             resolved.update(uri_parser.resolve_form({name: values}))
         except TypeValidationError as exc:

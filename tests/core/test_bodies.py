@@ -3,8 +3,13 @@ form bodies and webhook tampering that keeps a body's encoding."""
 
 from __future__ import annotations
 
+from urllib.parse import unquote_plus
+
 import httpx
 import pytest
+import python_multipart
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from sandbox import bodies
 from sandbox.errors import RequestInvalid
@@ -24,6 +29,39 @@ def test_form_bodies_decode_with_repeated_fields_as_lists():
     decoded = bodies.decode(b"a=1&b=x+y&b=%26z&c=", bodies.FORM)
     assert decoded == {"a": "1", "b": ["x y", "&z"], "c": ""}
     assert bodies.decode(b"a=1", None, default=bodies.FORM) == {"a": "1"}
+
+
+def _as_starlette_reads(raw: bytes) -> list[tuple[str, str]]:
+    """Form fields as python-multipart's parser (Starlette's, so Connexion's) splits them."""
+    fields: list[tuple[str, str]] = []
+    name, value = bytearray(), bytearray()
+
+    def on_field_start() -> None:
+        name.clear()
+        value.clear()
+
+    def on_field_end() -> None:
+        fields.append((unquote_plus(name.decode("latin-1")), unquote_plus(value.decode("latin-1"))))
+
+    parser = python_multipart.QuerystringParser(
+        {
+            "on_field_start": on_field_start,
+            "on_field_name": lambda data, start, end: name.extend(data[start:end]),
+            "on_field_data": lambda data, start, end: value.extend(data[start:end]),
+            "on_field_end": on_field_end,
+        }
+    )
+    parser.write(raw)
+    parser.finalize()
+    return fields
+
+
+@settings(max_examples=2000, derandomize=True, deadline=None)
+@given(st.lists(st.sampled_from([b"a", b"b", b"=", b"&", b";", b"%", b"+", b"2", b" ", b"\xff"])))
+@example([b"&", b"&", b"a", b"&", b"=", b"b", b"&"])
+def test_form_fields_split_exactly_as_starlettes_parser(pieces: list[bytes]) -> None:
+    raw = b"".join(pieces)
+    assert bodies.form_fields(raw) == _as_starlette_reads(raw)
 
 
 def test_empty_bodies_decode_to_none():

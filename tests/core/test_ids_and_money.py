@@ -62,3 +62,8 @@ def test_rendering_paise():
     assert rupees(10050) == Decimal("100.50")
     assert as_string(1000) == "10.00"
     assert as_number(10050) == 100.5
+
+
+def test_amount_strings_are_what_exact_decimals_print() -> None:
+    for paise in (0, 1, -1, 5, -5, 99, 100, -100, 10055, -10055, 10**20, -(10**20) + 1):
+        assert as_string(paise) == str(rupees(paise)), paise

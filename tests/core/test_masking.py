@@ -50,3 +50,8 @@ def test_header_values_keep_their_scheme() -> None:
         "X-Zwitch-Signature": "***",
         "A": "b",
     }
+
+
+def test_text_whose_lower_case_is_longer_is_masked_at_the_right_offsets() -> None:
+    # "İ" lowers to two characters: hits found in the lowered text would land one off.
+    assert mask_text('{"İ": "x", "API_KEY": "k"}') == '{"İ": "x", "API_KEY": "***"}'
