@@ -5,7 +5,9 @@
 Each server is pinned to core 0 and the load generator (wrk, Debian package `wrk`) to
 core 1. Prism 5 is installed locally with npm on first use (benchmarks/.prism). For every
 provider with a `sandbox/providers/<name>/bench.py`, each of its cases is warmed up and then
-measured `--runs` times with `wrk -t1 -c16`; the median run is reported. Results are
+measured `--runs` times with `wrk -t1 -c16`, the runs alternating between the servers (all
+started at once), so that load from elsewhere on the machine weighs on each alike; the
+median run is reported. Results are
 printed as a table and written to benchmarks/results/latest.json. Nothing here asserts a
 time: these are figures for people.
 """
@@ -35,7 +37,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sandbox.benchcase import Case  # noqa: E402
+from sandbox.benchcase import UNIQUE, Case  # noqa: E402
 from sandbox.providers import REGISTRY  # noqa: E402
 from sandbox.resources import spec_path  # noqa: E402
 
@@ -149,13 +151,26 @@ def stop(server: Server) -> None:
         server.process = None
 
 
-def _script(case: Case, directory: Path) -> Path:
+def _script(case: Case, directory: Path, nonce: str) -> Path:
+    """wrk's Lua settings for a case; a body holding UNIQUE gets `nonce` and a counter in its
+    place on every request."""
     lines = [f'wrk.method = "{case.method}"']
-    if case.body is not None:
-        lines.append(f"wrk.body = {json.dumps(case.body)}")
     for name, value in case.headers.items():
         lines.append(f"wrk.headers[{json.dumps(name)}] = {json.dumps(value)}")
-    path = directory / f"{abs(hash((case.name, case.path)))}.lua"
+    if case.body is not None and UNIQUE in case.body:
+        before, after = case.body.split(UNIQUE, 1)
+        lines += [
+            "local counter = 0",
+            "request = function()",
+            "  counter = counter + 1",
+            f"  local body = {json.dumps(before)} .. {json.dumps(nonce)} .. counter"
+            f" .. {json.dumps(after)}",
+            "  return wrk.format(nil, nil, nil, body)",
+            "end",
+        ]
+    elif case.body is not None:
+        lines.append(f"wrk.body = {json.dumps(case.body)}")
+    path = directory / f"{abs(hash((case.name, case.path, nonce)))}.lua"
     path.write_text("\n".join(lines) + "\n")
     return path
 
@@ -201,23 +216,37 @@ def wrk(url: str, script: Path, seconds: int) -> tuple[float, float, float, int,
     return rps, p50, p99, total, int(non_2xx.group(1)) if non_2xx else 0
 
 
-def measure(
-    server: Server, provider: str, case: Case, duration: int, runs: int, scripts: Path
-) -> Measure:
+def warm_up(server: Server, provider: str, case: Case, scripts: Path) -> bool:
+    """Checks the case answers its status on `server` and warms it up for two seconds."""
     url = f"http://127.0.0.1:{server.port}{server.prefix(provider)}{case.path}"
-    probe = httpx.request(case.method, url, headers=case.headers, content=case.body)
-    script = _script(case, scripts)
-    wrk(url, script, 2)  # warm-up
-    results = [wrk(url, script, duration) for _ in range(runs)]
-    median = sorted(results, key=lambda r: r[0])[len(results) // 2]
-    rps, p50, p99, total, non_2xx = median
-    unexpected = non_2xx if case.status < 300 else total - non_2xx
+    body = None if case.body is None else case.body.replace(UNIQUE, "probe")
+    probe = httpx.request(case.method, url, headers=case.headers, content=body)
+    wrk(url, _script(case, scripts, f"warm{server.port}_"), 2)
     if probe.status_code != case.status:
-        unexpected = total
         print(
             f"    {server.label}: {case.name} answered {probe.status_code}, expected {case.status}",
             flush=True,
         )
+    return probe.status_code == case.status
+
+
+def run_once(
+    server: Server, provider: str, case: Case, duration: int, scripts: Path, nonce: str
+) -> tuple[float, float, float, int, int]:
+    """One wrk run of a case against a server."""
+    url = f"http://127.0.0.1:{server.port}{server.prefix(provider)}{case.path}"
+    return wrk(url, _script(case, scripts, nonce), duration)
+
+
+def summary(
+    results: list[tuple[float, float, float, int, int]], case: Case, probed: bool
+) -> Measure:
+    """The median run of several (by throughput), and how many answers were unexpected."""
+    median = sorted(results, key=lambda r: r[0])[len(results) // 2]
+    rps, p50, p99, total, non_2xx = median
+    unexpected = non_2xx if case.status < 300 else total - non_2xx
+    if not probed:
+        unexpected = total
     return Measure(
         round(rps, 1), round(p50, 2), round(p99, 2), unexpected, [round(r[0], 1) for r in results]
     )
@@ -332,30 +361,47 @@ def main() -> int:
         except ModuleNotFoundError:
             print(f"{provider}: no bench.py, skipped")
             continue
+        # Every server runs at once (pinned to the same core; the idle ones cost nothing)
+        # and the runs of a case alternate between them, so that a machine whose load
+        # drifts during the benchmark weighs on every server alike.
+        cases_of: dict[str, list[Case]] = {}
         for server in under_test:
             start(server, provider)
             prefix = f"http://127.0.0.1:{server.port}{server.prefix(provider)}"
-            cases = bench.cases(
-                lambda path, headers: httpx.get(prefix + path, headers=headers).json()
+            cases_of[server.label] = bench.cases(
+                lambda path, headers, prefix=prefix: httpx.get(
+                    prefix + path, headers=headers
+                ).json()
             )
             print(
                 f"{provider} on {server.label}: started in {server.start_seconds:.2f}s", flush=True
             )
-            for case in cases:
-                result = measure(server, provider, case, args.duration, args.runs, scripts)
-                row = next(
-                    (r for r in rows if r["provider"] == provider and r["operation"] == case.name),
-                    None,
-                )
-                if row is None:
-                    row = {"provider": provider, "operation": case.name, "servers": {}}
-                    rows.append(row)
+        for index, name in enumerate(case.name for case in cases_of["sandbox"]):
+            probed = {
+                s.label: warm_up(s, provider, cases_of[s.label][index], scripts) for s in under_test
+            }
+            runs: dict[str, list[tuple[float, float, float, int, int]]] = {
+                s.label: [] for s in under_test
+            }
+            for round_ in range(args.runs):
+                for server in under_test:
+                    case = cases_of[server.label][index]
+                    nonce = f"r{round_}p{server.port}_"
+                    runs[server.label].append(
+                        run_once(server, provider, case, args.duration, scripts, nonce)
+                    )
+            row = {"provider": provider, "operation": name, "servers": {}}
+            rows.append(row)
+            for server in under_test:
+                case = cases_of[server.label][index]
+                result = summary(runs[server.label], case, probed[server.label])
                 row["servers"][server.label] = asdict(result)
                 print(
-                    f"  {case.name:<20} {result.rps:>9,.1f} rps  p50 {result.p50_ms} ms  "
-                    f"p99 {result.p99_ms} ms",
+                    f"  {name:<20} {server.label:<22} {result.rps:>9,.1f} rps  "
+                    f"p50 {result.p50_ms} ms  p99 {result.p99_ms} ms",
                     flush=True,
                 )
+        for server in under_test:
             server.rss = rss_mb(server)  # type: ignore[attr-defined]
             stop(server)
     results = {

@@ -15,3 +15,8 @@ class Case:
     headers: dict[str, str]
     body: str | None
     status: int
+    # Where the body holds UNIQUE, each request sends a value no other request of the run
+    # sent (a fresh merchant reference, so every create is a new resource, not a replay).
+
+
+UNIQUE = "{unique}"

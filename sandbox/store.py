@@ -584,14 +584,21 @@ class _Transaction:
     The outermost block is a transaction; a nested one is a savepoint, so an error that a
     caller catches undoes the nested block's writes and nothing else."""
 
-    __slots__ = ("store",)
+    __slots__ = ("store", "single", "inside")
 
-    def __init__(self, store: "SQLiteStore") -> None:
+    def __init__(self, store: "SQLiteStore", single: bool = False) -> None:
         self.store = store
+        self.single = single  # the block runs one statement
+        self.inside = False
 
     def __enter__(self) -> None:
         store = self.store
         store._lock.acquire()
+        # One statement inside a transaction needs no savepoint of its own: SQLite undoes a
+        # failing statement whole, and a create nests several such blocks.
+        self.inside = self.single and store._depth > 0
+        if self.inside:
+            return
         try:
             store._conn.execute(_SAVEPOINT[store._depth] if store._depth else "BEGIN IMMEDIATE")
         except BaseException:
@@ -601,6 +608,9 @@ class _Transaction:
 
     def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
         store = self.store
+        if self.inside:
+            store._lock.release()
+            return
         try:
             store._depth -= 1
             depth = store._depth
@@ -655,6 +665,8 @@ class SQLiteStore:
         self._journal_buffer: list[tuple] = []
         self._journal_keep = 1000
         self._records: dict[tuple[str, str, str, str], Record] = {}
+        # (tenant, kind) pairs holding each provider's records, as `find` last saw them.
+        self._pairs: dict[str, list[tuple[str, str]]] = {}
 
     # -- transactions -----------------------------------------------------------------
 
@@ -670,6 +682,11 @@ class SQLiteStore:
         leaving it undoes its own writes only, and the outer transaction goes on if the
         caller catches the error)."""
         return _Transaction(self)
+
+    def _statement(self) -> "_Transaction":
+        """A block that writes with one statement: a transaction of its own at the top
+        level, the caller's transaction (without a savepoint) inside one."""
+        return _Transaction(self, single=True)
 
     def _rollback(self) -> None:
         self._conn.execute("ROLLBACK")
@@ -688,7 +705,7 @@ class SQLiteStore:
 
     def insert(self, record: Record) -> None:
         """Adds a new record; raises DuplicateRef if its ref is taken for the tenant."""
-        with self.transaction():
+        with self._statement():
             try:
                 self._execute(
                     f"INSERT INTO resources ({_RESOURCE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
@@ -752,18 +769,29 @@ class SQLiteStore:
         pages): a primary-key probe per (tenant, kind) the tallies know, rather than an
         index on ids that every insert would have to maintain."""
         with self._lock:
+            known = self._pairs.get(provider)
+            if known is not None:
+                found = self._probe(provider, id, known)
+                if found is not None:
+                    return found
+            # A miss asks the tallies again: a tenant or a kind may have come since (from
+            # another worker, too); the pairs already probed are not probed twice.
             pairs = self._conn.execute(
                 "SELECT DISTINCT tenant, kind FROM tallies WHERE provider=? AND dimension=''",
                 (provider,),
             ).fetchall()
-            for tenant, kind in pairs:
-                row = self._conn.execute(
-                    f"SELECT {_RESOURCE_COLUMNS} FROM resources "
-                    "WHERE provider=? AND tenant=? AND kind=? AND id=?",
-                    (provider, tenant, kind, id),
-                ).fetchone()
-                if row is not None:
-                    return _record(row)
+            self._pairs[provider] = pairs
+            return self._probe(provider, id, [p for p in pairs if p not in (known or ())])
+
+    def _probe(self, provider: str, id: str, pairs: list[tuple[str, str]]) -> Record | None:
+        for tenant, kind in pairs:
+            row = self._conn.execute(
+                f"SELECT {_RESOURCE_COLUMNS} FROM resources "
+                "WHERE provider=? AND tenant=? AND kind=? AND id=?",
+                (provider, tenant, kind, id),
+            ).fetchone()
+            if row is not None:
+                return _record(row)
         return None
 
     def get_by_ref(self, provider: str, tenant: str, kind: str, ref: str) -> Record | None:
@@ -778,7 +806,7 @@ class SQLiteStore:
     def compare_and_set(self, record: Record, state: str, data: dict[str, Any]) -> Record | None:
         """Writes a new state and data only if the stored version is still `record.version`;
         returns the updated record, or None when another writer got there first."""
-        with self.transaction():
+        with self._statement():
             cursor = self._execute(
                 "UPDATE resources SET state=?, data=?, version=version+1 "
                 "WHERE provider=? AND tenant=? AND kind=? AND id=? AND version=?",
@@ -1150,7 +1178,7 @@ class SQLiteStore:
 
     def next_number(self, namespace: str) -> int:
         """Increments and returns a named counter (starting at 1)."""
-        with self.transaction():
+        with self._statement():
             row = self._execute(
                 "INSERT INTO counters (namespace, value) VALUES (?, 1) "
                 "ON CONFLICT(namespace) DO UPDATE SET value=value+1 RETURNING value",
@@ -1459,7 +1487,9 @@ class SQLiteStore:
             for start in range(0, len(old), 500):
                 chunk = old[start : start + 500]
                 marks = ",".join("?" * len(chunk))
-                self._execute(f"DELETE FROM delivery_attempts WHERE delivery_id IN ({marks})", chunk)
+                self._execute(
+                    f"DELETE FROM delivery_attempts WHERE delivery_id IN ({marks})", chunk
+                )
                 self._execute(f"DELETE FROM deliveries WHERE id IN ({marks})", chunk)
         return len(old)
 

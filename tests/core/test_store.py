@@ -469,3 +469,27 @@ def test_processes_sharing_a_file_list_each_others_changes(tmp_path):
     assert "amount" not in listed.data and again.data["amount"] == 7
     first.close()
     second.close()
+
+
+def test_find_sees_tenants_and_kinds_that_come_after_a_first_lookup():
+    store = SQLiteStore()
+    store.insert(_record("r1", tenant="t1"))
+    assert store.find("p", "r1").tenant == "t1"
+    assert store.find("p", "missing") is None
+    store.insert(_record("r2", tenant="t2"))  # a tenant the first lookups did not know
+    store.insert(Record("p", "t1", "refund", "r3", "done", {}, 1000))  # and a new kind
+    assert store.find("p", "r2").tenant == "t2"
+    assert store.find("p", "r3").kind == "refund"
+    assert store.find("p", "r1").id == "r1"
+    assert store.find("other", "r1") is None
+
+
+def test_find_reads_what_another_connection_wrote(tmp_path):
+    first, second = (
+        SQLiteStore(tmp_path / "s.db", shared=True),
+        SQLiteStore(tmp_path / "s.db", shared=True),
+    )
+    first.insert(_record("r1", tenant="t1"))
+    assert second.find("p", "r1") is not None
+    first.insert(_record("r2", tenant="t9"))
+    assert second.find("p", "r2").tenant == "t9"

@@ -8,16 +8,16 @@ from __future__ import annotations
 import json
 from typing import Any, Callable
 
-from sandbox.benchcase import Case
+from sandbox.benchcase import UNIQUE, Case
 
 KEY = {"Authorization": "Bearer pk_test_ztake_ZV1001"}
 JSON = {"Content-Type": "application/json"}
 ORDER = "/api/v1/orders/ZTK9182398129"
-# Seed 000's create-order body. Its merchantOrderId repeats on every request, so after the
-# first the sandbox answers the same order (the documented idempotent retry).
+# Seed 000's create-order body, with a merchantOrderId of its own on every request, so that
+# each one creates an order (a repeated one would be answered as the idempotent retry).
 BODY = json.dumps(
     {
-        "merchantOrderId": "merchant_3289138",
+        "merchantOrderId": f"merchant_{UNIQUE}",
         "amount": 500,
         "currency": "INR",
         "customerName": "Aravind Kumar",
