@@ -308,7 +308,7 @@ class Runtime:
         1h}`: a provider's documented default in its seed, or configuration), counted per
         tenant and `key`; None when the tenant has none or the call may go ahead."""
         rule = tenant.profile.get("rate_limit")
-        if not rule:
+        if not rule or not self.config.provider_rate_limits:
             return None
         limit, window_ms = ratelimit.rate_limit_rule(rule)
         return self.rate_limit(f"{provider}:{tenant.id}:{key}", limit, window_ms)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sandbox import ratelimit
@@ -32,16 +33,23 @@ def _merchant(identifier: str) -> Tenant:
     raise errors.refused(401, errors.UNKNOWN_MERCHANT, "Invalid merchantIdentifier.")
 
 
-def _day(utr_date: str, now_ms: int) -> str:
+@functools.lru_cache(maxsize=512)  # strptime is slow, and clients ask for the same few days
+def _calendar_day(utr_date: str) -> date | None:
     try:
-        day = datetime.strptime(utr_date, "%d-%m-%Y").date()
+        return datetime.strptime(utr_date, "%d-%m-%Y").date()
     except ValueError:
+        return None
+
+
+def _day(utr_date: str, now_ms: int) -> str:
+    day = _calendar_day(utr_date)
+    if day is None:
         raise errors.refused(
             400,
             errors.IMPOSSIBLE_DATE,
             f"utr_date {utr_date} is not a real date (dd-MM-yyyy).",
             field="utr_date",
-        ) from None
+        )
     if day > from_ms(now_ms).astimezone(IST).date():
         raise errors.refused(
             400, errors.FUTURE_DATE, f"utr_date {utr_date} is in the future.", field="utr_date"
