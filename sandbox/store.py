@@ -582,7 +582,8 @@ class _Transaction:
     """`with store.transaction():` — a class rather than a generator because a create
     enters several nested ones and generator-based context managers cost three times more.
     The outermost block is a transaction; a nested one is a savepoint, so an error that a
-    caller catches undoes the nested block's writes and nothing else."""
+    caller catches undoes the nested block's writes and nothing else (a nested block of
+    one statement needs none: SQLite undoes a failing statement whole)."""
 
     __slots__ = ("store", "single", "inside")
 
@@ -594,8 +595,7 @@ class _Transaction:
     def __enter__(self) -> None:
         store = self.store
         store._lock.acquire()
-        # One statement inside a transaction needs no savepoint of its own: SQLite undoes a
-        # failing statement whole, and a create nests several such blocks.
+        # A create nests several one-statement blocks; each savepoint costs two statements.
         self.inside = self.single and store._depth > 0
         if self.inside:
             return
