@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Mapping
+from typing import Any, Awaitable, Callable, Mapping
 
 from sandbox.context import base_url, current
 from sandbox.lifecycle import Draft, IllegalTransition
@@ -752,8 +753,59 @@ def _payment_problems(
     return positions, vault
 
 
+@dataclass(frozen=True)
+class Flavour:
+    """What tells a marketplace (split) payment from a simple one, as data (seed 001:
+    "Simple Payments" / "Marketplace Payments"): the action names' prefix and who pays the
+    fees when the request does not say ("Default is merchant" / "Default is receiver")."""
+
+    prefix: str
+    fees_payer_field: str
+    default_fees_payer: str
+
+    @property
+    def marketplace(self) -> bool:
+        """Whether payments of this flavour split the money with a receiver."""
+        return bool(self.prefix)
+
+
+SIMPLE = Flavour("", "fees_payer", "merchant")
+MARKETPLACE = Flavour("Marketplace-", "marketplace_fees_payer", "receiver")
+
+
+@dataclass(frozen=True)
+class PaymentAction:
+    """One documented payment operation: the simple action it performs and its flavour."""
+
+    simple: str  # Auth, Capture (new payments); Auth-Capture, Void, Refund (on a payment)
+    flavour: Flavour
+
+    @property
+    def label(self) -> str:
+        """The action as the seed names it: `Auth`, `Marketplace-Auth`."""
+        return self.flavour.prefix + self.simple
+
+
+# operationId → action; `auth` / `capture` create a payment, the others act on one.
+CREATING = {
+    "auth": PaymentAction("Auth", SIMPLE),
+    "capture": PaymentAction("Capture", SIMPLE),
+    "marketplace_auth": PaymentAction("Auth", MARKETPLACE),
+    "marketplace_capture": PaymentAction("Capture", MARKETPLACE),
+}
+ACTING = {
+    "auth_capture": PaymentAction("Auth-Capture", SIMPLE),
+    "void": PaymentAction("Void", SIMPLE),
+    "refund": PaymentAction("Refund", SIMPLE),
+    "marketplace_auth_capture": PaymentAction("Auth-Capture", MARKETPLACE),
+    "marketplace_void": PaymentAction("Void", MARKETPLACE),
+    "marketplace_refund": PaymentAction("Refund", MARKETPLACE),
+}
+TRANSITIONS = {"Auth-Capture": "auth_capture", "Void": "void", "Refund": "refund"}
+
+
 def _marketplace_split(
-    rt: Runtime, tenant: Tenant, gateway: Gateway, body: Mapping[str, Any]
+    rt: Runtime, tenant: Tenant, gateway: Gateway, body: Mapping[str, Any], fees_payer: str
 ) -> tuple[list[int], zmoney.Split | None]:
     positions: list[int] = []
     receiver = _active(rt, tenant, RECEIVER, str(body["marketplace_receiver_id"]))
@@ -768,11 +820,26 @@ def _marketplace_split(
             zmoney.FeeFormula.parse(gateway.fee_formula),
             fixed_merchant_amount=None if fixed is None else Decimal(fixed),
             variable_merchant_amount=None if variable is None else Decimal(variable),
-            fees_payer=body.get("marketplace_fees_payer", "receiver"),
+            fees_payer=fees_payer,
         )
     except zmoney.SplitError as problem:
         return positions + list(problem.positions), None
     return positions, split
+
+
+def _marketplace_block(body: Mapping[str, Any], split: zmoney.Split) -> dict[str, Any]:
+    """The stored `marketplace` block of a split payment."""
+    return {
+        "receiver_id": str(body["marketplace_receiver_id"]),
+        "receiver_amount": models.money(split.receiver_amount),
+        "fees_payer": split.fees_payer,
+        "fixed_merchant_amount": (
+            "" if split.fixed_merchant_amount is None else models.money(split.fixed_merchant_amount)
+        ),
+        "variable_merchant_amount": (
+            "" if split.variable_merchant_amount is None else str(split.variable_merchant_amount)
+        ),
+    }
 
 
 def draft_payment(
@@ -780,8 +847,7 @@ def draft_payment(
     tenant: Tenant,
     gateway_id: str,
     body: Mapping[str, Any],
-    requested: str,
-    marketplace: bool,
+    action: PaymentAction,
 ) -> tuple[Draft, str]:
     """A new payment from a request body (checked as the API checks it), and the transition
     that moves it out of `created`: authorize, capture, initiate (offsite) or decline."""
@@ -789,16 +855,13 @@ def draft_payment(
     site = catalogue.website(tenant.id, str(body["website_id"]))
     if site is None:
         raise errors.fail(404, PAYMENTS, 9)
-    action = f"Marketplace-{requested}" if marketplace else requested
-    positions, vault = _payment_problems(rt, tenant, gateway, site, action, body)
-    formula = zmoney.FeeFormula.parse(gateway.fee_formula)
+    positions, vault = _payment_problems(rt, tenant, gateway, site, action.label, body)
+    flavour = action.flavour
+    fees_payer = body.get(flavour.fees_payer_field, flavour.default_fees_payer)
     split = None
-    if marketplace:
-        more, split = _marketplace_split(rt, tenant, gateway, body)
+    if flavour.marketplace:
+        more, split = _marketplace_split(rt, tenant, gateway, body, fees_payer)
         positions += more
-        fees_payer = body.get("marketplace_fees_payer", "receiver")
-    else:
-        fees_payer = body.get("fees_payer", "merchant")
     if fees_payer == "buyer" and (
         body.get("buyer_fees_payer_confirmation_token") != gateway.confirmation_token
     ):
@@ -809,6 +872,7 @@ def draft_payment(
     if split is not None:
         total = split.buyer_total
     else:
+        formula = zmoney.FeeFormula.parse(gateway.fee_formula)
         total = zmoney.charge(amount, formula, fees_payer).buyer_total
     card = str(body.get("credit_card_number", ""))
     declined = card == DECLINED_CARD or bool(vault and vault.data.get("declines"))
@@ -821,8 +885,8 @@ def draft_payment(
         "item_name": body["item_name"],
         "item_description": body["item_description"],
         "buyer": _buyer(body),
-        "requested": requested,
-        "action": action,
+        "requested": action.simple,
+        "action": action.label,
         "fees_payer": fees_payer,
         "fee_formula": gateway.fee_formula,
         "notify_url": body.get("notify_url"),
@@ -831,34 +895,18 @@ def draft_payment(
         "x_vars": models.variables(body, "x-"),
         "z_vars": models.variables(body, "z-"),
         "histories": [],
-        "marketplace": None,
+        "marketplace": None if split is None else _marketplace_block(body, split),
     }
     if card:
         data["card_last4"] = card[-4:]
     if vault is not None:
         data["vault_id"] = vault.id
-    if split is not None:
-        data["marketplace"] = {
-            "receiver_id": str(body["marketplace_receiver_id"]),
-            "receiver_amount": models.money(split.receiver_amount),
-            "fees_payer": split.fees_payer,
-            "fixed_merchant_amount": (
-                ""
-                if split.fixed_merchant_amount is None
-                else models.money(split.fixed_merchant_amount)
-            ),
-            "variable_merchant_amount": (
-                ""
-                if split.variable_merchant_amount is None
-                else str(split.variable_merchant_amount)
-            ),
-        }
     if declined:
         transition = "decline"
     elif gateway.kind == "offsite":
         transition = "initiate"
     else:
-        transition = "authorize" if requested == "Auth" else "capture"
+        transition = "authorize" if action.simple == "Auth" else "capture"
     payment_id = models.new_number(rt.ids.scoped(NAME, tenant.id), tenant, PAYMENT)
     return Draft(PAYMENT, payment_id, data, parent=site["id"]), transition
 
@@ -867,16 +915,15 @@ def build_payment(rt: Runtime, tenant: Tenant, body: Mapping[str, Any], _now: in
     """Scenario fixtures: a payment (a capture, or a marketplace capture when the body names
     a receiver) left in `created`; the fixture's `state` walks it on (e.g. `captured`)."""
     fields = {k: v for k, v in body.items() if k not in PAYMENT_PATH_FIELDS}
-    marketplace = "marketplace_receiver_id" in body
+    operation = "marketplace_capture" if "marketplace_receiver_id" in body else "capture"
     draft, _transition = draft_payment(
-        rt, tenant, str(body["gateway_id"]), fields, "Capture", marketplace
+        rt, tenant, str(body["gateway_id"]), fields, CREATING[operation]
     )
     return draft
 
 
 async def _create_payment(
-    requested: str,
-    marketplace: bool,
+    action: PaymentAction,
     merchant_id: str,
     gateway_id: str,
     body: dict[str, Any],
@@ -885,19 +932,15 @@ async def _create_payment(
     rt = current()
     tenant = _tenant(rt, merchant_id, token_info, PAYMENTS)
     with rt.store.transaction():  # the id counter and the payment commit together
-        draft, transition = draft_payment(rt, tenant, gateway_id, body, requested, marketplace)
+        draft, transition = draft_payment(rt, tenant, gateway_id, body, action)
         rt.engine.create(NAME, tenant.id, PAYMENT, draft.id, draft.data, parent=draft.parent)
         record = rt.engine.apply(NAME, tenant.id, PAYMENT, draft.id, transition)
     status = 402 if record.state == "error" else 200
     return models.payment_result(record, _base_url(rt), rt.ids), status
 
 
-TRANSITIONS = {"Auth-Capture": "auth_capture", "Void": "void", "Refund": "refund"}
-
-
 async def _act(
-    simple: str,
-    marketplace: bool,
+    action: PaymentAction,
     merchant_id: str,
     gateway_id: str,
     payment_id: str,
@@ -910,110 +953,72 @@ async def _act(
     record = rt.store.get(NAME, tenant.id, PAYMENT, payment_id)
     if record is None or record.data["gateway_id"] != gateway.id:
         raise errors.not_found(PAYMENTS, "payment")
-    action = f"Marketplace-{simple}" if marketplace else simple
     positions = []
     if _signature_wrong(tenant, body):
         positions.append(14)
     if not record.data.get("paykey") or str(body["paykey"]) != record.data["paykey"]:
         positions.append(41)
-    if not gateway.supports(action):
+    if not gateway.supports(action.label):
         positions.append(28)
     if positions:
         raise errors.fail(400, PAYMENTS, *positions)
-    if bool(record.data.get("marketplace")) != marketplace:
+    if bool(record.data.get("marketplace")) != action.flavour.marketplace:
         raise errors.fail(409, PAYMENTS, 13)
     try:
-        record = rt.engine.apply(NAME, tenant.id, PAYMENT, payment_id, TRANSITIONS[simple])
+        record = rt.engine.apply(NAME, tenant.id, PAYMENT, payment_id, TRANSITIONS[action.simple])
     except IllegalTransition as refused:
         uncaptured = refused.record.state not in ("captured", "refunded")
-        raise errors.fail(409, PAYMENTS, 13 if simple == "Refund" and uncaptured else 20) from None
+        refund = action.simple == "Refund"
+        raise errors.fail(409, PAYMENTS, 13 if refund and uncaptured else 20) from None
     return models.payment_result(
-        record, _base_url(rt), rt.ids, with_paykey=simple == "Auth-Capture"
+        record, _base_url(rt), rt.ids, with_paykey=action.simple == "Auth-Capture"
     ), 200
 
 
-async def auth(
-    merchant_id: str, gateway_id: str, body: dict[str, Any], token_info: dict[str, Any]
-) -> Response:
-    return await _create_payment("Auth", False, merchant_id, gateway_id, body, token_info)
+def _creating(operation_id: str) -> Callable[..., Awaitable[Response]]:
+    """The handler of an operation that creates a payment (its action from CREATING)."""
+    action = CREATING[operation_id]
+
+    async def handler(
+        merchant_id: str, gateway_id: str, body: dict[str, Any], token_info: dict[str, Any]
+    ) -> Response:
+        return await _create_payment(action, merchant_id, gateway_id, body, token_info)
+
+    return _named(handler, operation_id, f"{action.label}: a new payment.")
 
 
-async def capture(
-    merchant_id: str, gateway_id: str, body: dict[str, Any], token_info: dict[str, Any]
-) -> Response:
-    return await _create_payment("Capture", False, merchant_id, gateway_id, body, token_info)
+def _acting(operation_id: str) -> Callable[..., Awaitable[Response]]:
+    """The handler of an operation on a payment (its action from ACTING)."""
+    action = ACTING[operation_id]
+
+    async def handler(
+        merchant_id: str,
+        gateway_id: str,
+        payment_id: str,
+        body: dict[str, Any],
+        token_info: dict[str, Any],
+    ) -> Response:
+        return await _act(action, merchant_id, gateway_id, payment_id, body, token_info)
+
+    return _named(handler, operation_id, f"{action.label} on a payment (paykey required).")
 
 
-async def marketplace_auth(
-    merchant_id: str, gateway_id: str, body: dict[str, Any], token_info: dict[str, Any]
-) -> Response:
-    return await _create_payment("Auth", True, merchant_id, gateway_id, body, token_info)
+def _named(function: Any, operation_id: str, doc: str) -> Any:
+    function.__name__ = function.__qualname__ = operation_id
+    function.__doc__ = doc
+    return function
 
 
-async def marketplace_capture(
-    merchant_id: str, gateway_id: str, body: dict[str, Any], token_info: dict[str, Any]
-) -> Response:
-    return await _create_payment("Capture", True, merchant_id, gateway_id, body, token_info)
-
-
-async def auth_capture(
-    merchant_id: str,
-    gateway_id: str,
-    payment_id: str,
-    body: dict[str, Any],
-    token_info: dict[str, Any],
-) -> Response:
-    return await _act("Auth-Capture", False, merchant_id, gateway_id, payment_id, body, token_info)
-
-
-async def void(
-    merchant_id: str,
-    gateway_id: str,
-    payment_id: str,
-    body: dict[str, Any],
-    token_info: dict[str, Any],
-) -> Response:
-    return await _act("Void", False, merchant_id, gateway_id, payment_id, body, token_info)
-
-
-async def refund(
-    merchant_id: str,
-    gateway_id: str,
-    payment_id: str,
-    body: dict[str, Any],
-    token_info: dict[str, Any],
-) -> Response:
-    return await _act("Refund", False, merchant_id, gateway_id, payment_id, body, token_info)
-
-
-async def marketplace_auth_capture(
-    merchant_id: str,
-    gateway_id: str,
-    payment_id: str,
-    body: dict[str, Any],
-    token_info: dict[str, Any],
-) -> Response:
-    return await _act("Auth-Capture", True, merchant_id, gateway_id, payment_id, body, token_info)
-
-
-async def marketplace_void(
-    merchant_id: str,
-    gateway_id: str,
-    payment_id: str,
-    body: dict[str, Any],
-    token_info: dict[str, Any],
-) -> Response:
-    return await _act("Void", True, merchant_id, gateway_id, payment_id, body, token_info)
-
-
-async def marketplace_refund(
-    merchant_id: str,
-    gateway_id: str,
-    payment_id: str,
-    body: dict[str, Any],
-    token_info: dict[str, Any],
-) -> Response:
-    return await _act("Refund", True, merchant_id, gateway_id, payment_id, body, token_info)
+auth = _creating("auth")
+capture = _creating("capture")
+marketplace_auth = _creating("marketplace_auth")
+marketplace_capture = _creating("marketplace_capture")
+auth_capture = _acting("auth_capture")
+void = _acting("void")
+refund = _acting("refund")
+marketplace_auth_capture = _acting("marketplace_auth_capture")
+marketplace_void = _acting("marketplace_void")
+marketplace_refund = _acting("marketplace_refund")
 
 
 # -- payment details and listing -----------------------------------------------------------
