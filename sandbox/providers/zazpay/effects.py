@@ -112,7 +112,7 @@ def _create_period_payment(record: Record, ctx: EffectContext, amount: Decimal) 
     assert ctx.engine is not None
     tenant = current().tenant(record.provider, record.tenant)
     data = record.data
-    payment_id = new_number(ctx.ids, tenant, PAYMENT)
+    payment_id = new_number(ctx.engine.store, ctx.ids, tenant, PAYMENT)
     payment = {
         "website_id": data["website_id"],
         "gateway_id": data["gateway_id"],

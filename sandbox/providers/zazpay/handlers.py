@@ -249,7 +249,7 @@ def build_vault(rt: Runtime, tenant: Tenant, body: Mapping[str, Any], _now: int)
         "credit_card_type": body["credit_card_type"],
         "declines": number == DECLINED_CARD,
     }
-    return Draft(VAULT, models.new_number(ids, tenant, VAULT), data, parent=website_id)
+    return Draft(VAULT, models.new_number(rt.store, ids, tenant, VAULT), data, parent=website_id)
 
 
 async def create_vault(
@@ -436,7 +436,7 @@ async def create_subscription(
         raise errors.fail(400, SUBS, *positions)
     ids = rt.ids.scoped(NAME, tenant.id)
     with rt.store.transaction():
-        subscription_id = models.new_number(ids, tenant, SUBSCRIPTION)
+        subscription_id = models.new_number(rt.store, ids, tenant, SUBSCRIPTION)
         data = {
             "website_id": website_id,
             "gateway_id": gateway.id,
@@ -565,7 +565,7 @@ async def create_receiver_account(
         raise errors.fail(400, CREATE_RECEIVER, *positions)
     ids = rt.ids.scoped(NAME, tenant.id)
     with rt.store.transaction():
-        receiver_id = models.new_number(ids, tenant, RECEIVER)
+        receiver_id = models.new_number(rt.store, ids, tenant, RECEIVER)
         data = {
             "website_id": website_id,
             "name": body["name"],
@@ -907,7 +907,7 @@ def draft_payment(
         transition = "initiate"
     else:
         transition = "authorize" if action.simple == "Auth" else "capture"
-    payment_id = models.new_number(rt.ids.scoped(NAME, tenant.id), tenant, PAYMENT)
+    payment_id = models.new_number(rt.store, rt.ids.scoped(NAME, tenant.id), tenant, PAYMENT)
     return Draft(PAYMENT, payment_id, data, parent=site["id"]), transition
 
 

@@ -10,13 +10,14 @@ from sandbox.clock import IST, from_ms
 from sandbox.ids import IdGenerator
 from sandbox.providers.base import Tenant
 from sandbox.providers.zazpay import catalogue, errorbits
-from sandbox.store import Record
+from sandbox.store import Record, Store
 
 NAME = "zazpay"
 PAYMENT = "payment"
 VAULT = "vault"
 RECEIVER = "receiver"
 SUBSCRIPTION = "subscription"
+KINDS = (PAYMENT, VAULT, RECEIVER, SUBSCRIPTION)
 MAX_VARS = 5  # x-variables and z-variables each (payments bits 26 / 27)
 
 STATUS = {
@@ -50,10 +51,17 @@ def number(value: Decimal | str) -> int | float:
     return int(amount) if amount == amount.to_integral_value() else float(amount)
 
 
-def new_number(ids: IdGenerator, tenant: Tenant, kind: str) -> str:
-    """A numeric id (a digit string) from the tenant's own counter for `kind`."""
+def new_number(store: Store, ids: IdGenerator, tenant: Tenant, kind: str) -> str:
+    """A numeric id (a digit string) from the tenant's own counter for `kind`, passing over
+    numbers the tenant's resources of another kind hold: numbered per kind from their
+    `id_bases` (as the seed's examples), one number still names one resource of a
+    merchant, so lookups by id (control API, IPN counts, timers) never mix kinds up. Called
+    inside the creating transaction, so no concurrent create takes the number meanwhile."""
     base = int(tenant.profile.get("id_bases", {}).get(kind, 1000))
-    return str(base + ids.number(kind))
+    while True:
+        number = str(base + ids.number(kind))
+        if not any(store.get(NAME, tenant.id, other, number) for other in KINDS if other != kind):
+            return number
 
 
 def new_key(ids: IdGenerator, namespace: str) -> str:

@@ -9,25 +9,10 @@ import httpx
 import pytest
 
 from sandbox.providers.zazpay.signature import verify_ipn
-from tests.providers.zazpay.helpers import M, bits, snapshot
+from tests.providers.zazpay.helpers import SUBSCRIPTION, M, bits, snapshot
 from tests.providers.zwitch.helpers import press
 
 W = f"{M}/websites/123456"
-SUBSCRIPTION = {
-    "user_handle": "fred",
-    "item_name": "Magazine",
-    "item_description": "Monthly magazine",
-    "buyer_email": "fred@example.com",
-    "buyer_address": "First Street",
-    "buyer_city": "Chennai",
-    "buyer_country": "IN",
-    "buyer_phone": "9999999999",
-    "buyer_zip_code": "600001",
-    "currency_code": "USD",
-    "a3": "10.00",
-    "p3": "1",
-    "t3": "M",
-}
 
 
 @pytest.fixture
