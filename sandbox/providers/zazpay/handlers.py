@@ -24,7 +24,6 @@ CARD_FIELDS = (
     "credit_card_name_on_card",
     "credit_card_code",
 )
-DECLINED_CARD = "4000000000000002"  # DESIGN.md: declined with bit 24 "Gateway Error."
 ALL = 1_000_000  # "every record" for listings paged in Python
 # Path parameters a scenario fixture folds into a body (never part of a signature).
 VAULT_PATH_FIELDS = ("merchant_id", "website_id")
@@ -247,7 +246,7 @@ def build_vault(rt: Runtime, tenant: Tenant, body: Mapping[str, Any], _now: int)
         "vault_key": models.new_key(ids, "vault"),
         "last4": number[-4:],
         "credit_card_type": body["credit_card_type"],
-        "declines": number == DECLINED_CARD,
+        "declines": number == models.DECLINED_CARD,
     }
     return Draft(VAULT, models.new_number(rt.store, ids, tenant, VAULT), data, parent=website_id)
 
@@ -875,7 +874,7 @@ def draft_payment(
         formula = zmoney.FeeFormula.parse(gateway.fee_formula)
         total = zmoney.charge(amount, formula, fees_payer).buyer_total
     card = str(body.get("credit_card_number", ""))
-    declined = card == DECLINED_CARD or bool(vault and vault.data.get("declines"))
+    declined = card == models.DECLINED_CARD or bool(vault and vault.data.get("declines"))
     data: dict[str, Any] = {
         "website_id": site["id"],
         "gateway_id": gateway.id,

@@ -19,6 +19,8 @@ RECEIVER = "receiver"
 SUBSCRIPTION = "subscription"
 KINDS = (PAYMENT, VAULT, RECEIVER, SUBSCRIPTION)
 MAX_VARS = 5  # x-variables and z-variables each (payments bits 26 / 27)
+DECLINED_CARD = "4000000000000002"  # DESIGN.md: declined with bit 24 "Gateway Error."
+SUBSCRIPTION_PAYMENT_FAILED = 48  # payments position (see errorbits: the seed's 2^48)
 
 STATUS = {
     "created": "Initiated",
@@ -156,19 +158,26 @@ def payment_result(
         body["x-vars"] = data["x_vars"]
     if data.get("z_vars"):
         body["z-vars"] = data["z_vars"]
-    if error is not None:
-        body["error"] = dict(error)
-    elif record.state == "initiated":
-        body["error"] = errorbits.initiated()
-    elif record.state == "error":
-        body["error"] = errorbits.error_object([errorbits.Problem("payments", 24)])
-    elif record.state == "canceled":
-        body["error"] = errorbits.error_object([errorbits.Problem("payments", 25)])
-    elif record.state == "pending":
-        body["error"] = errorbits.pending()
-    else:
-        body["error"] = errorbits.success()
+    body["error"] = dict(error) if error is not None else status_error(record)
     return body
+
+
+def status_error(record: Record) -> dict[str, Any]:
+    """The error object a payment's status carries (seed 001): 0 for a settled step, -4
+    Initiated, -8 Pending, bit 24 "Gateway Error." for a declined card, bit 25 for the
+    buyer's cancel, and for a failed subscription payment bit 48 "Subscription Payment
+    Failed" (code 281474976710656, as the subscription details example shows)."""
+    if record.state == "initiated":
+        return errorbits.initiated()
+    if record.state == "pending":
+        return errorbits.pending()
+    if record.state == "error":
+        position = SUBSCRIPTION_PAYMENT_FAILED if record.data.get("subscription_id") else 24
+    elif record.state == "canceled":
+        position = 25
+    else:
+        return errorbits.success()
+    return errorbits.error_object([errorbits.Problem("payments", position)])
 
 
 def ipn_block(summary: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -231,7 +240,7 @@ def payment_details(
     body["ipn"] = ipn_block(ipn)
     body["x-vars"] = dict(data.get("x_vars") or {})
     body["z-vars"] = dict(data.get("z_vars") or {})
-    body["error"] = errorbits.success()
+    body["error"] = status_error(record)
     return body
 
 
@@ -342,7 +351,7 @@ def subscription_payment(
                 k: buyer.get(k, "") for k in ("email", "address", "city", "state", "country")
             },
             "ipn": ipn_block(ipn),
-            "error": errorbits.success(),
+            "error": status_error(record),
         }
     )
     return body

@@ -16,6 +16,11 @@ from sandbox.providers.zazpay import catalogue, errorbits, models
 from sandbox.providers.zazpay.models import NAME, PAYMENT, RECEIVER, SUBSCRIPTION
 from sandbox.store import Record
 
+# The approval page's buttons: PayPal pays each period, or the buyer funds the subscription
+# with the declining test card (DESIGN.md's 4000000000000002), so every charge fails.
+APPROVE = "approve"
+APPROVE_DECLINING = "approve_declining_card"
+
 
 def _record(kind: str, tenant: str, resource_id: str, token: str) -> Record:
     rt = runtime()
@@ -107,14 +112,21 @@ def blueprint() -> Blueprint:
         problem = None
         if request.method == "POST":
             action = request.form.get("action")
-            if action in ("approve", "cancel"):
-                problem = _apply(record, "activate" if action == "approve" else "cancel")
+            if action in (APPROVE, APPROVE_DECLINING, "cancel"):
+                if action == "cancel":
+                    problem = _apply(record, "cancel")
+                else:
+                    # The buyer's funding: PayPal pays; the declining test card fails every
+                    # charge (each an Error payment with bit 48, reattempted, then canceled).
+                    declines = {"payments_decline": action == APPROVE_DECLINING}
+                    problem = _apply(record, "activate", declines)
                 if problem is None:
+                    approved = action != "cancel"
                     fields = {
                         "subscription_id": record.id,
-                        "subcription_status": "Active" if action == "approve" else "Canceled",
+                        "subcription_status": "Active" if approved else "Canceled",
                     }
-                    url = record.data.get("success_url" if action == "approve" else "cancel_url")
+                    url = record.data.get("success_url" if approved else "cancel_url")
                     back = _back(url, fields)
                     if back is not None:
                         return back
@@ -132,8 +144,14 @@ def blueprint() -> Blueprint:
             status=models.SUBSCRIPTION_STATUS[record.state],
             problem=problem,
             open=record.state == "initiated",
-            yes="approve",
+            yes=APPROVE,
             yes_label="Agree and subscribe",
+            also=[
+                (
+                    APPROVE_DECLINING,
+                    f"Agree, paying with card {models.DECLINED_CARD} (its payments are declined)",
+                )
+            ],
             no="cancel",
         )
 

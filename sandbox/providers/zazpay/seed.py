@@ -317,6 +317,7 @@ def _subscription(rt: "Runtime", tenant: Tenant, fake: "Faker", website: str, cr
         "histories": [],
         "marketplace": None,
         "subscription_id": subscription_id,
+        "user_handle": data["user_handle"],
     }
     payment_id = models.new_number(rt.store, ids, tenant, PAYMENT)
     record = Record(NAME, tenant.id, PAYMENT, payment_id, "created", payment, created)

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from sandbox.bodies import FORM
 from sandbox.context import current
 from sandbox.providers.base import WebhookMessage, Webhooks
-from sandbox.providers.zazpay import errorbits, models, signature
+from sandbox.providers.zazpay import models, signature
 from sandbox.store import Event, Record
 
 PAYMENT_EVENTS = {
@@ -24,8 +24,6 @@ PAYMENT_EVENTS = {
     "PaymentPending",
 }
 SUBSCRIPTION_EVENTS = {"SubscriptionActive", "SubscriptionCanceled"}
-# The error each status reports in an IPN (bit 24 declined, 25 canceled by the buyer).
-STATUS_ERRORS = {"error": 24, "canceled": 25}
 
 
 def _secret(record: Record) -> str:
@@ -36,15 +34,14 @@ def payment_fields(record: Record) -> dict[str, str]:
     """A payment IPN's fields (without the signature), in the order they are sent."""
     data = record.data
     buyer = data.get("buyer", {})
-    position = STATUS_ERRORS.get(record.state)
-    if position is not None:
-        code, message = errorbits.code_of([position]), errorbits.tables()["payments"][position]
-    elif record.state == "pending":
-        code, message = errorbits.PENDING, errorbits.PENDING_MESSAGE
-    else:
-        code, message = errorbits.SUCCESS, ""
-    fields = {
-        "id": record.id,
+    error = models.status_error(record)
+    fields = {"id": record.id}
+    if data.get("subscription_id"):
+        # The seed's subscription payment example names its subscription and buyer next.
+        fields["subscription_id"] = data["subscription_id"]
+        if data.get("user_handle"):
+            fields["user_handle"] = data["user_handle"]
+    fields |= {
         "action": data["action"],
         "merchant_id": record.tenant,
         "website_id": data["website_id"],
@@ -53,13 +50,11 @@ def payment_fields(record: Record) -> dict[str, str]:
         "original_amount": data.get("original_amount", data["amount"]),
         "currency_code": data["currency_code"],
         "status": models.status_of(record),
-        "error_code": str(code),
-        "error_message": message,
+        "error_code": str(error["code"]),
+        "error_message": " ".join(error["message"]),
         "paykey": data.get("paykey") or "",
         "payment_date": models.ist(data.get("modified_at", record.created_at)),
     }
-    if data.get("subscription_id"):
-        fields["subscription_id"] = data["subscription_id"]
     for key in ("email", "address", "city", "state", "country", "phone", "zip_code"):
         if key in buyer:
             fields[f"buyer_{key}"] = buyer[key]
