@@ -599,6 +599,7 @@ async def connect_receiver_account(
         k: body[k] for k in ("name", "email", "notify_url", "return_url") if k in body
     }
     changes["gateways"] = sorted({*record.data["gateways"], gateway.id})
+    changes["last_gateway"] = gateway.id  # what the receiver's IPN reports
     try:
         record = rt.engine.apply(NAME, tenant.id, RECEIVER, receiver_id, "connect", changes=changes)
     except IllegalTransition:
@@ -671,7 +672,7 @@ def _delete_receiver(
                 raise errors.not_found(RECEIVERS, "receiver")
             rest = [g for g in record.data["gateways"] if g != int(gateway_id)]
             rt.engine.apply(
-                NAME, tenant.id, RECEIVER, receiver_id, "connect", changes={"gateways": rest}
+                NAME, tenant.id, RECEIVER, receiver_id, "disconnect", changes={"gateways": rest}
             )
         else:
             rt.engine.apply(NAME, tenant.id, RECEIVER, receiver_id, "delete")

@@ -20,6 +20,7 @@ from sandbox.store import Record
 # with the declining test card (DESIGN.md's 4000000000000002), so every charge fails.
 APPROVE = "approve"
 APPROVE_DECLINING = "approve_declining_card"
+RECEIVER_CANCELED = 10  # receivers table: "Canceled by User."
 
 
 def _record(kind: str, tenant: str, resource_id: str, token: str) -> Record:
@@ -165,14 +166,18 @@ def blueprint() -> Blueprint:
             abort(404)
         problem = None
         if request.method == "POST":
-            if request.form.get("action") == "connect":
-                gateways = sorted({*record.data["gateways"], gateway_id})
-                problem = _apply(record, "connect", {"gateways": gateways})
+            action = request.form.get("action")
+            if action in ("connect", "cancel"):
+                back_fields = {"receiver_id": record.id, "gateway_id": str(gateway_id)}
+                if action == "connect":
+                    gateways = sorted({*record.data["gateways"], gateway_id})
+                    changes = {"gateways": gateways, "last_gateway": gateway_id}
+                    problem = _apply(record, "connect", changes)
+                else:
+                    problem = _apply(record, "cancel_connect", {"last_gateway": gateway_id})
+                    back_fields["error_code"] = str(errorbits.code_of([RECEIVER_CANCELED]))
                 if problem is None:
-                    back = _back(
-                        record.data.get("return_url"),
-                        {"receiver_id": record.id, "gateway_id": str(gateway_id)},
-                    )
+                    back = _back(record.data.get("return_url"), back_fields)
                     if back is not None:
                         return back
             else:
@@ -190,7 +195,7 @@ def blueprint() -> Blueprint:
             open=record.state != "deleted" and gateway_id not in record.data["gateways"],
             yes="connect",
             yes_label="Connect account",
-            no=None,
+            no="cancel",
         )
 
     return pages

@@ -1,7 +1,8 @@
-"""ZazPay IPN: every payment and subscription change posted form-encoded to its
-`notify_url`, signed inside the body as the seed's subscription payment example and
-ZazPay's public client show: `signature` = md5(secret + "k1=v1&k2=v2..." over the other
-fields in the order sent), the merchant's form-signature secret."""
+"""ZazPay IPN: every payment and subscription change, and a receiver's account creation,
+posted form-encoded to its `notify_url`, signed inside the body as the seed's subscription
+payment example and ZazPay's public client show: `signature` = md5(secret +
+"k1=v1&k2=v2..." over the other fields in the order sent), the merchant's form-signature
+secret."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from urllib.parse import urlencode
 from sandbox.bodies import FORM
 from sandbox.context import current
 from sandbox.providers.base import WebhookMessage, Webhooks
-from sandbox.providers.zazpay import models, signature
+from sandbox.providers.zazpay import errorbits, models, signature
 from sandbox.store import Event, Record
 
 PAYMENT_EVENTS = {
@@ -24,6 +25,12 @@ PAYMENT_EVENTS = {
     "PaymentPending",
 }
 SUBSCRIPTION_EVENTS = {"SubscriptionActive", "SubscriptionCanceled"}
+# A receiver's account creation (seed: the receiver's `notify_url` gets "information about
+# the account creation"): its status, and the receivers table's bit when it failed.
+RECEIVER_EVENTS = {
+    "ReceiverConnected": ("Connected", None),
+    "ReceiverConnectCanceled": ("Canceled", 10),
+}
 
 
 def _secret(record: Record) -> str:
@@ -73,12 +80,37 @@ def subscription_fields(record: Record) -> dict[str, str]:
     }
 
 
+def receiver_fields(event: Event, record: Record) -> dict[str, str]:
+    """A receiver account IPN's fields (without the signature): the document shows none,
+    so the sandbox sends the receiver, the gateway account concerned and the outcome in
+    the payment IPN's terms (`status`, `error_code`, `error_message`)."""
+    status, position = RECEIVER_EVENTS[event.name]
+    data = record.data
+    if position is None:
+        code, message = errorbits.SUCCESS, ""
+    else:
+        code, message = errorbits.code_of([position]), errorbits.tables()["receivers"][position]
+    return {
+        "receiver_id": record.id,
+        "name": data["name"],
+        "email": data["email"],
+        "merchant_id": record.tenant,
+        "website_id": data["website_id"],
+        "gateway_id": str(data.get("last_gateway", "")),
+        "status": status,
+        "error_code": str(code),
+        "error_message": message,
+    }
+
+
 def messages(event: Event, record: Record, new_id: Callable[[], str]) -> list[WebhookMessage]:
     """The IPN a lifecycle event becomes (none for steps ZazPay does not notify)."""
     if event.name in PAYMENT_EVENTS and record.kind == models.PAYMENT:
         fields = payment_fields(record)
     elif event.name in SUBSCRIPTION_EVENTS and record.kind == models.SUBSCRIPTION:
         fields = subscription_fields(record)
+    elif event.name in RECEIVER_EVENTS and record.kind == models.RECEIVER:
+        fields = receiver_fields(event, record)
     else:
         return []
     signed = dict(signature.signed_ipn(_secret(record), fields))
@@ -96,7 +128,8 @@ def verify(body: bytes, _headers: Mapping[str, str], secret: str) -> bool:
 
 
 def url(record: Record) -> str | None:
-    """Each payment and subscription notifies its own `notify_url`."""
+    """Each payment, subscription and receiver notifies its own `notify_url` (a receiver's
+    is on the merchant's website, like the others: the merchant's secret signs it)."""
     return record.data.get("notify_url") or None
 
 
