@@ -7,9 +7,10 @@ from decimal import Decimal
 from typing import Any, Callable
 
 from sandbox.context import current
+from sandbox.errors import ApiError
 from sandbox.lifecycle import Draft, EffectContext
+from sandbox.providers.zazpay import catalogue, periods
 from sandbox.providers.zazpay import money as zmoney
-from sandbox.providers.zazpay import periods
 from sandbox.providers.zazpay.models import (
     PAYMENT,
     action_label,
@@ -76,9 +77,35 @@ def vault_updated(record: Record, ctx: EffectContext) -> dict[str, Any]:
     return {"modified_at": ctx.at}
 
 
+def _receiver_gateway(record: Record, ctx: EffectContext) -> int:
+    """The gateway a receiver's step is about: `params.gateway_id` (the connect page's or
+    step 2's), else the one step 1 named; one of the merchant's marketplace gateways."""
+    raw = ctx.params.get("gateway_id", record.data["requested_gateway"])
+    known = sorted(g.id for g in catalogue.marketplace_gateways(record.tenant))
+    if str(raw) not in {str(gateway_id) for gateway_id in known}:
+        raise ApiError(
+            400,
+            "validation_error",
+            f"gateway_id: {str(raw)[:40]!r} is not one of merchant {record.tenant}'s "
+            f"marketplace gateways ({', '.join(map(str, known))}).",
+            field="gateway_id",
+        )
+    return int(raw)
+
+
 def receiver_connected(record: Record, ctx: EffectContext) -> dict[str, Any]:
-    """Stamps the connection (the gateway list comes with the transition's changes)."""
-    return {"connected_at": ctx.at}
+    """A gateway account of the receiver is connected (and its IPN says which)."""
+    gateway = _receiver_gateway(record, ctx)
+    return {
+        "connected_at": ctx.at,
+        "gateways": sorted({*record.data["gateways"], gateway}),
+        "last_gateway": gateway,
+    }
+
+
+def receiver_connect_canceled(record: Record, ctx: EffectContext) -> dict[str, Any]:
+    """The receiver canceled on a gateway's connect page (its IPN says which)."""
+    return {"last_gateway": _receiver_gateway(record, ctx)}
 
 
 def subscription_activated(record: Record, ctx: EffectContext) -> dict[str, Any]:
@@ -190,6 +217,7 @@ EFFECTS: dict[str, Effect] = {
     "refund": refund,
     "vault_updated": vault_updated,
     "receiver_connected": receiver_connected,
+    "receiver_connect_canceled": receiver_connect_canceled,
     "subscription_activated": subscription_activated,
     "subscription_tick": subscription_tick,
     "payments_declined": payments_declined,

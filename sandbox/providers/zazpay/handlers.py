@@ -14,6 +14,7 @@ from sandbox.providers.zazpay import money as zmoney
 from sandbox.providers.zazpay.catalogue import Gateway
 from sandbox.providers.zazpay.models import NAME, PAYMENT, RECEIVER, SUBSCRIPTION, VAULT
 from sandbox.runtime import Runtime
+from sandbox.scenario.requests import BodyProblems, request_problems
 from sandbox.store import Record
 
 Response = tuple[dict[str, Any], int]
@@ -27,6 +28,8 @@ CARD_FIELDS = (
 ALL = 1_000_000  # "every record" for listings paged in Python
 # Path parameters a scenario fixture folds into a body (never part of a signature).
 VAULT_PATH_FIELDS = ("merchant_id", "website_id")
+SUBSCRIPTION_PATH_FIELDS = ("merchant_id", "website_id")
+RECEIVER_PATH_FIELDS = ("merchant_id", "website_id", "gateway_id")
 PAYMENT_PATH_FIELDS = ("merchant_id", "gateway_id")
 
 
@@ -403,11 +406,11 @@ def _term_problems(body: Mapping[str, Any]) -> list[int]:
     return found
 
 
-async def create_subscription(
-    merchant_id: str, website_id: str, body: dict[str, Any], token_info: dict[str, Any]
-) -> Response:
-    rt = current()
-    tenant = _tenant(rt, merchant_id, token_info, SUBS)
+def draft_subscription(
+    rt: Runtime, tenant: Tenant, website_id: str, body: Mapping[str, Any]
+) -> Draft:
+    """A new PayPal subscription of the website from a create body, checked as the API
+    checks it (every problem, one bit each)."""
     site = _website(tenant, website_id, SUBS)
     gateway = catalogue.enabled_gateway(tenant.id, PAYPAL)
     if gateway is None:
@@ -433,32 +436,50 @@ async def create_subscription(
             positions.append(44)
     if positions:
         raise errors.fail(400, SUBS, *positions)
+    data = {
+        "website_id": website_id,
+        "gateway_id": gateway.id,
+        "user_handle": body["user_handle"],
+        "item_name": body["item_name"],
+        "item_description": body["item_description"],
+        "currency_code": currency.upper(),
+        "fees_payer": fees_payer,
+        "buyer": _buyer(body),
+        "terms": {
+            k: body[k] for k in ("a1", "p1", "t1", "a2", "p2", "t2", "a3", "p3", "t3") if k in body
+        },
+        "notify_url": body.get("notify_url"),
+        "success_url": body.get("success_url"),
+        "cancel_url": body.get("cancel_url"),
+        "x_vars": models.variables(body, "x-"),
+        "z_vars": models.variables(body, "z-"),
+    }
     ids = rt.ids.scoped(NAME, tenant.id)
-    with rt.store.transaction():
-        subscription_id = models.new_number(rt.store, ids, tenant, SUBSCRIPTION)
-        data = {
-            "website_id": website_id,
-            "gateway_id": gateway.id,
-            "user_handle": body["user_handle"],
-            "item_name": body["item_name"],
-            "item_description": body["item_description"],
-            "currency_code": currency.upper(),
-            "fees_payer": fees_payer,
-            "buyer": _buyer(body),
-            "terms": {
-                k: body[k]
-                for k in ("a1", "p1", "t1", "a2", "p2", "t2", "a3", "p3", "t3")
-                if k in body
-            },
-            "notify_url": body.get("notify_url"),
-            "success_url": body.get("success_url"),
-            "cancel_url": body.get("cancel_url"),
-            "x_vars": models.variables(body, "x-"),
-            "z_vars": models.variables(body, "z-"),
-        }
+    subscription_id = models.new_number(rt.store, ids, tenant, SUBSCRIPTION)
+    return Draft(SUBSCRIPTION, subscription_id, data, parent=website_id)
+
+
+def build_subscription(rt: Runtime, tenant: Tenant, body: Mapping[str, Any], _now: int) -> Draft:
+    """Scenario fixtures and the control API: a subscription from a create body
+    (`website_id` folded in) awaiting approval; the fixture's `state: active` approves it
+    at its creation instant (the first period is charged then, the others as the clock
+    passes them)."""
+    fields = {k: v for k, v in body.items() if k not in SUBSCRIPTION_PATH_FIELDS}
+    return draft_subscription(rt, tenant, str(body["website_id"]), fields)
+
+
+async def create_subscription(
+    merchant_id: str, website_id: str, body: dict[str, Any], token_info: dict[str, Any]
+) -> Response:
+    rt = current()
+    tenant = _tenant(rt, merchant_id, token_info, SUBS)
+    _website(tenant, website_id, SUBS)
+    with rt.store.transaction():  # the id counter and the subscription commit together
+        draft = draft_subscription(rt, tenant, website_id, body)
         record = rt.engine.create(
-            NAME, tenant.id, SUBSCRIPTION, subscription_id, data, parent=website_id
+            NAME, tenant.id, SUBSCRIPTION, draft.id, draft.data, parent=draft.parent
         )
+    data = record.data
     answer: dict[str, Any] = {
         "subscription_id": record.id,
         "subcription_status": "Initiated",
@@ -548,6 +569,38 @@ def _receiver_url_problems(body: Mapping[str, Any], site: Mapping[str, Any]) -> 
     return _url_problems(body, site, {"notify_url": 6, "return_url": 7})
 
 
+def draft_receiver(
+    rt: Runtime, tenant: Tenant, website_id: str, gateway_id: str, body: Mapping[str, Any]
+) -> Draft:
+    """A new receiver of the website (step 1) from a create body, checked as the API
+    checks it; `gateway_id` is the marketplace gateway it is asked to connect."""
+    site = _website(tenant, website_id, CREATE_RECEIVER)
+    gateway = _marketplace_gateway(tenant, gateway_id, CREATE_RECEIVER)
+    positions = _receiver_url_problems(body, site)
+    if positions:
+        raise errors.fail(400, CREATE_RECEIVER, *positions)
+    data = {
+        "website_id": website_id,
+        "name": body["name"],
+        "email": body["email"],
+        "notify_url": body["notify_url"],
+        "return_url": body["return_url"],
+        "gateways": [],
+        "requested_gateway": gateway.id,
+    }
+    ids = rt.ids.scoped(NAME, tenant.id)
+    receiver_id = models.new_number(rt.store, ids, tenant, RECEIVER)
+    return Draft(RECEIVER, receiver_id, data, parent=website_id)
+
+
+def build_receiver(rt: Runtime, tenant: Tenant, body: Mapping[str, Any], _now: int) -> Draft:
+    """Scenario fixtures and the control API: a receiver from a step-1 body (`website_id`
+    and `gateway_id` folded in); the fixture's `state: connected` connects its account on
+    that gateway (with the receiver's IPN)."""
+    fields = {k: v for k, v in body.items() if k not in RECEIVER_PATH_FIELDS}
+    return draft_receiver(rt, tenant, str(body["website_id"]), str(body["gateway_id"]), fields)
+
+
 async def create_receiver_account(
     merchant_id: str,
     website_id: str,
@@ -557,26 +610,14 @@ async def create_receiver_account(
 ) -> Response:
     rt = current()
     tenant = _tenant(rt, merchant_id, token_info, CREATE_RECEIVER)
-    site = _website(tenant, website_id, CREATE_RECEIVER)
-    gateway = _marketplace_gateway(tenant, gateway_id, CREATE_RECEIVER)
-    positions = _receiver_url_problems(body, site)
-    if positions:
-        raise errors.fail(400, CREATE_RECEIVER, *positions)
-    ids = rt.ids.scoped(NAME, tenant.id)
-    with rt.store.transaction():
-        receiver_id = models.new_number(rt.store, ids, tenant, RECEIVER)
-        data = {
-            "website_id": website_id,
-            "name": body["name"],
-            "email": body["email"],
-            "notify_url": body["notify_url"],
-            "return_url": body["return_url"],
-            "gateways": [],
-            "requested_gateway": gateway.id,
-        }
-        record = rt.engine.create(NAME, tenant.id, RECEIVER, receiver_id, data, parent=website_id)
-    callback = models.hosted_url(_base_url(rt), rt.ids, record, str(gateway.id))
-    return models.receiver_view(record, tenant, [gateway.id], callback), 200
+    with rt.store.transaction():  # the id counter and the receiver commit together
+        draft = draft_receiver(rt, tenant, website_id, gateway_id, body)
+        record = rt.engine.create(
+            NAME, tenant.id, RECEIVER, draft.id, draft.data, parent=draft.parent
+        )
+    gateway_number = record.data["requested_gateway"]
+    callback = models.hosted_url(_base_url(rt), rt.ids, record, str(gateway_number))
+    return models.receiver_view(record, tenant, [gateway_number], callback), 200
 
 
 async def connect_receiver_account(
@@ -595,13 +636,17 @@ async def connect_receiver_account(
     positions = _receiver_url_problems(body, site)
     if positions:
         raise errors.fail(400, RECEIVERS, *positions)
-    changes: dict[str, Any] = {
-        k: body[k] for k in ("name", "email", "notify_url", "return_url") if k in body
-    }
-    changes["gateways"] = sorted({*record.data["gateways"], gateway.id})
-    changes["last_gateway"] = gateway.id  # what the receiver's IPN reports
+    changes = {k: body[k] for k in ("name", "email", "notify_url", "return_url") if k in body}
     try:
-        record = rt.engine.apply(NAME, tenant.id, RECEIVER, receiver_id, "connect", changes=changes)
+        record = rt.engine.apply(
+            NAME,
+            tenant.id,
+            RECEIVER,
+            receiver_id,
+            "connect",
+            changes=changes,
+            params={"gateway_id": gateway.id},
+        )
     except IllegalTransition:
         raise errors.not_found(RECEIVERS, "receiver") from None
     return models.receiver_view(record, tenant, record.data["gateways"]), 200
@@ -912,10 +957,18 @@ def draft_payment(
 
 
 def build_payment(rt: Runtime, tenant: Tenant, body: Mapping[str, Any], _now: int) -> Draft:
-    """Scenario fixtures: a payment (a capture, or a marketplace capture when the body names
-    a receiver) left in `created`; the fixture's `state` walks it on (e.g. `captured`)."""
+    """Scenario fixtures and the control API: a payment (a capture, or a marketplace
+    capture when the body names a receiver) left in `created`; the fixture's `state` walks
+    it on (`authorized`, `captured`, `voided`, `refunded` with a marketplace payment's
+    `refunded_from`, `initiated` on an offsite gateway, `error`)."""
     fields = {k: v for k, v in body.items() if k not in PAYMENT_PATH_FIELDS}
     operation = "marketplace_capture" if "marketplace_receiver_id" in body else "capture"
+    if operation != "capture":
+        # The runtime checked the body against capture's schema (the kind's operation);
+        # a split payment answers to marketplace-capture's as well.
+        problems = request_problems(NAME, operation, body)
+        if problems:
+            raise BodyProblems(problems)
     draft, _transition = draft_payment(
         rt, tenant, str(body["gateway_id"]), fields, CREATING[operation]
     )

@@ -36,10 +36,15 @@ def _record(kind: str, tenant: str, resource_id: str, token: str) -> Record:
     return record
 
 
-def _apply(record: Record, transition: str, changes: dict[str, Any] | None = None) -> str | None:
+def _apply(
+    record: Record,
+    transition: str,
+    changes: dict[str, Any] | None = None,
+    params: dict[str, Any] | None = None,
+) -> str | None:
     try:
         runtime().engine.apply(
-            NAME, record.tenant, record.kind, record.id, transition, changes=changes
+            NAME, record.tenant, record.kind, record.id, transition, changes=changes, params=params
         )
     except IllegalTransition as refused:
         return str(refused)
@@ -169,12 +174,9 @@ def blueprint() -> Blueprint:
             action = request.form.get("action")
             if action in ("connect", "cancel"):
                 back_fields = {"receiver_id": record.id, "gateway_id": str(gateway_id)}
-                if action == "connect":
-                    gateways = sorted({*record.data["gateways"], gateway_id})
-                    changes = {"gateways": gateways, "last_gateway": gateway_id}
-                    problem = _apply(record, "connect", changes)
-                else:
-                    problem = _apply(record, "cancel_connect", {"last_gateway": gateway_id})
+                transition = "connect" if action == "connect" else "cancel_connect"
+                problem = _apply(record, transition, params={"gateway_id": gateway_id})
+                if action == "cancel":
                     back_fields["error_code"] = str(errorbits.code_of([RECEIVER_CANCELED]))
                 if problem is None:
                     back = _back(record.data.get("return_url"), back_fields)

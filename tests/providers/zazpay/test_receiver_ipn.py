@@ -114,3 +114,16 @@ def test_deleting_an_account_sends_no_receiver_ipn(sb, zazpay, control):
         dict(parse_qsl(e["body"]))["status"] for e in _received(control, "zazpay-receiver-delete")
     ]
     assert statuses == ["Connected", "Connected"]
+
+
+def test_simulate_connects_a_named_gateway_and_refuses_one_without_marketplace(sb, zazpay, control):
+    receiver = _create(sb, zazpay, "zazpay-receiver-simulated")
+    simulate = {"provider": "zazpay", "resource_id": str(receiver["id"]), "event": "connect"}
+    refused = control.post("/simulate", json={**simulate, "params": {"gateway_id": "6100"}})
+    assert refused.status_code == 400 and "marketplace gateways" in refused.text
+    moved = control.post("/simulate", json={**simulate, "params": {"gateway_id": 1}})
+    assert moved.status_code == 200, moved.text
+    assert (moved.json()["state"], moved.json()["data"]["gateways"]) == ("connected", [1])
+    [entry] = _received(control, "zazpay-receiver-simulated")
+    fields = dict(parse_qsl(entry["body"], keep_blank_values=True))
+    assert (fields["gateway_id"], fields["status"]) == ("1", "Connected")
