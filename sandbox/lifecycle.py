@@ -9,6 +9,11 @@ A provider describes its record kinds in `lifecycle.yaml` next to its code:
       transitions:
         complete: {from: [pending, processing], to: completed,
                    event: PaymentCompleted, effect: payment_completed}
+        renew:                        # the target (and event) chosen by the data after it
+          from: [active]
+          to:
+            - {when: {failures: {gte: 3}}, to: canceled, event: SubscriptionCanceled}
+            - {to: active}
       outcomes:                       # chosen once at creation; first match wins
         - {when: {remitter_vpa_handle: success@upi}, outcome: success}
         - {outcome: no_payer}
@@ -99,6 +104,15 @@ def parse_duration(value: str | int | float) -> int:
 
 
 @dataclass(frozen=True)
+class Branch:
+    """A conditional target of a transition: `{when: condition, to: state, event: name}`."""
+
+    condition: Mapping[str, Any]
+    state: str
+    event: str | None = None
+
+
+@dataclass(frozen=True)
 class Transition:
     """A named, legal move between states."""
 
@@ -109,14 +123,16 @@ class Transition:
     effect: str | None = None
     # Other targets chosen by the data after the effect: the first whose condition matches
     # wins, else `target` (a refund that covers what is left makes a payment `refunded`).
-    branches: tuple[tuple[Mapping[str, Any], str], ...] = ()
+    # A branch may name its own event (a renewal that gives up cancels the subscription).
+    branches: tuple[Branch, ...] = ()
 
-    def target_for(self, data: Mapping[str, Any]) -> str:
-        """The state this transition leads to, given the resource's data after it."""
-        for condition, state in self.branches:
-            if matches(condition, data):
-                return state
-        return self.target
+    def resolve(self, data: Mapping[str, Any]) -> tuple[str, str | None]:
+        """The state this transition leads to and the event it emits, given the resource's
+        data after it: the first matching branch's (its event, else the transition's)."""
+        for branch in self.branches:
+            if matches(branch.condition, data):
+                return branch.state, branch.event or self.event
+        return self.target, self.event
 
 
 @dataclass(frozen=True)
@@ -177,7 +193,7 @@ class Machine:
         found = {self.initial, *self.terminal}
         for transition in self.transitions.values():
             found |= transition.sources | {transition.target}
-            found |= {state for _, state in transition.branches}
+            found |= {branch.state for branch in transition.branches}
         return frozenset(found)
 
     def allowed_from(self, state: str) -> list[str]:
@@ -344,16 +360,21 @@ def timer_rules(raw: Any) -> dict[str, tuple[TimerRule, ...]]:
 
 def transition_from_dict(name: str, raw: Mapping[str, Any]) -> Transition:
     """One transition: `to` is a state, or a list of `{when: condition, to: state}` tried in
-    order whose last entry has no `when` (the default)."""
+    order whose last entry has no `when` (the default); a conditional entry may name the
+    `event` emitted when it is taken instead of the transition's."""
     to = raw["to"]
-    branches: list[tuple[Mapping[str, Any], str]] = []
+    branches: list[Branch] = []
     if isinstance(to, list):
         *conditional, default = to
         if not to or "when" in default:
             raise ValueError(f"transition {name!r}: the last `to` entry must have no `when`")
+        if "event" in default:
+            raise ValueError(
+                f"transition {name!r}: the default `to` entry emits the transition's `event`"
+            )
         for entry in conditional:
             validate_condition(entry["when"])
-            branches.append((entry["when"], entry["to"]))
+            branches.append(Branch(entry["when"], entry["to"], entry.get("event")))
         to = default["to"]
     return Transition(
         name=name,
@@ -670,7 +691,7 @@ class Engine:
                     data.update(effect(record, context))
                 if changes:
                     data.update(changes)
-                target = transition.target_for(data)
+                target, event = transition.resolve(data)
                 updated = self.store.compare_and_set(record, target, data)
                 if updated is None:
                     raise _Overtaken
@@ -682,8 +703,8 @@ class Engine:
                     if target not in machine.terminal:
                         for rule in machine.on_enter.get(target, ()):
                             self._arm(rule, updated, when, target)
-                if transition.event:
-                    self._emit(transition.event, updated, when)
+                if event:
+                    self._emit(event, updated, when)
         except _Overtaken:
             return None
         return updated

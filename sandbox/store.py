@@ -189,6 +189,9 @@ class Store(Protocol):
     def insert(self, record: Record) -> None: ...
     def get(self, provider: str, tenant: str, kind: str, id: str) -> Record | None: ...
     def find(self, provider: str, id: str) -> Record | None: ...
+    def find_all(
+        self, provider: str, id: str, *, tenant: str | None = None, kind: str | None = None
+    ) -> list[Record]: ...
     def get_by_ref(self, provider: str, tenant: str, kind: str, ref: str) -> Record | None: ...
     def compare_and_set(
         self, record: Record, state: str, data: dict[str, Any]
@@ -793,6 +796,31 @@ class SQLiteStore:
             if row is not None:
                 return _record(row)
         return None
+
+    def find_all(
+        self, provider: str, id: str, *, tenant: str | None = None, kind: str | None = None
+    ) -> list[Record]:
+        """Every record of a provider with this id, of any (or the given) tenant and kind,
+        by tenant then kind: ids are unique per (provider, tenant, kind) only, so a caller
+        that knows neither can tell whether an id names one resource."""
+        with self._lock:
+            pairs = self._conn.execute(
+                "SELECT DISTINCT tenant, kind FROM tallies WHERE provider=? AND dimension='' "
+                "ORDER BY tenant, kind",
+                (provider,),
+            ).fetchall()
+            found = []
+            for pair_tenant, pair_kind in pairs:
+                if tenant not in (None, pair_tenant) or kind not in (None, pair_kind):
+                    continue
+                row = self._conn.execute(
+                    f"SELECT {_RESOURCE_COLUMNS} FROM resources "
+                    "WHERE provider=? AND tenant=? AND kind=? AND id=?",
+                    (provider, pair_tenant, pair_kind, id),
+                ).fetchone()
+                if row is not None:
+                    found.append(_record(row))
+        return found
 
     def get_by_ref(self, provider: str, tenant: str, kind: str, ref: str) -> Record | None:
         """The tenant's record carrying this business reference, if any."""

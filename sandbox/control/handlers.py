@@ -78,16 +78,41 @@ def _resource(rt: Runtime, record: Record) -> dict[str, Any]:
         "scheduled": [
             {"at": iso_z(t.due_at), "event": t.action}
             for t in rt.store.timers_for(record.provider, record.id)
+            if (t.tenant, t.kind) == (record.tenant, record.kind)
         ],
         "data": {k: v for k, v in record.data.items() if not k.startswith("_")},
     }
 
 
-def _find(rt: Runtime, provider: str, resource_id: str) -> Record:
-    record = rt.store.find(provider, resource_id) if provider in rt.providers else None
-    if record is None:
-        raise ApiError(404, NOT_FOUND, f"No {provider} resource with id {resource_id!r}.")
-    return record
+def _find(
+    rt: Runtime,
+    provider: str,
+    resource_id: str,
+    tenant: str | None = None,
+    kind: str | None = None,
+) -> Record:
+    """The one resource an id (narrowed by tenant and kind when given) names; 409 listing
+    the candidates when it names several (ids are unique per tenant and kind only)."""
+    found = (
+        rt.store.find_all(provider, resource_id, tenant=tenant, kind=kind)
+        if provider in rt.providers
+        else []
+    )
+    if not found:
+        narrowed = "".join(
+            f" {name} {value!r}" for name, value in (("tenant", tenant), ("kind", kind)) if value
+        )
+        raise ApiError(404, NOT_FOUND, f"No {provider} resource with id {resource_id!r}{narrowed}.")
+    if len(found) > 1:
+        listed = ", ".join(f"{r.kind} of tenant {r.tenant}" for r in found)
+        raise ApiError(
+            409,
+            "conflict",
+            f"{len(found)} {provider} resources have id {resource_id!r} ({listed}); "
+            "name one with `tenant` (and `kind`).",
+            details={"matches": [{"tenant": r.tenant, "kind": r.kind} for r in found]},
+        )
+    return found[0]
 
 
 async def reset() -> dict[str, Any]:
@@ -206,7 +231,7 @@ async def retry_timer(seq: int) -> dict[str, Any]:
 
 async def simulate(body: dict[str, Any]) -> dict[str, Any]:
     rt = current()
-    record = _find(rt, body["provider"], body["resource_id"])
+    record = _find(rt, body["provider"], body["resource_id"], body.get("tenant"), body.get("kind"))
     if (
         not rt.engine.has_machine(record.provider, record.kind)
         or rt.engine.machine(record.provider, record.kind).record
@@ -261,9 +286,11 @@ async def create_resource(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
     return _resource(rt, record), 201
 
 
-async def get_resource(provider: str, resource_id: str) -> dict[str, Any]:
+async def get_resource(
+    provider: str, resource_id: str, tenant: str | None = None, kind: str | None = None
+) -> dict[str, Any]:
     rt = current()
-    return _resource(rt, _find(rt, provider, resource_id))
+    return _resource(rt, _find(rt, provider, resource_id, tenant, kind))
 
 
 def _loaded(entry: LoadedScenario) -> dict[str, Any]:

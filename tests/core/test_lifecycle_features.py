@@ -337,6 +337,37 @@ def test_creating_an_undeclared_kind_says_how_to_declare_it():
         _engine().create("p", "t", "mystery", "m1", {})
 
 
+# -- conditional targets ---------------------------------------------------------------------
+
+LOAN = yaml.safe_load("""
+initial: open
+terminal: [written_off]
+transitions:
+  miss:
+    from: [open]
+    to:
+      - {when: {missed: {gte: 2}}, to: written_off, event: WrittenOff}
+      - {to: open}
+    event: Missed
+    effect: count_miss
+""")
+
+
+def test_a_conditional_target_emits_its_own_event():
+    store = SQLiteStore()
+    engine = Engine(
+        store,
+        Clock(start_ms=START, frozen=True),
+        IdGenerator(1, store.next_number),
+        {"p": {"loan": machine_from_dict("loan", LOAN)}},
+        {"p": {"count_miss": lambda record, ctx: {"missed": record.data["missed"] + 1}}},
+    )
+    engine.create("p", "t", "loan", "l1", {"missed": 0})
+    assert engine.apply("p", "t", "loan", "l1", "miss").state == "open"
+    assert engine.apply("p", "t", "loan", "l1", "miss").state == "written_off"
+    assert [name for name, _ in _events(engine, "l1")] == ["Missed", "WrittenOff"]
+
+
 # -- validation -----------------------------------------------------------------------------
 
 BASE = {"initial": "a", "terminal": ["z"], "transitions": {"go": {"from": ["a"], "to": "z"}}}
@@ -358,6 +389,10 @@ BASE = {"initial": "a", "terminal": ["z"], "transitions": {"go": {"from": ["a"],
         ({"timers": {"always": [{"after": "1s", "do": "go", "if": {}}]}}, "unknown key(s) if"),
         ({"timers": {"always": [{"every": "1s", "do": "go", "until": {"n": {"gtt": 1}}}]}}, "gtt"),
         ({"record": True}, "a record kind has no"),
+        (
+            {"transitions": {"go": {"from": ["a"], "to": [{"to": "z", "event": "Gone"}]}}},
+            "the default `to` entry emits the transition's `event`",
+        ),
     ],
 )
 def test_bad_definitions_are_refused_with_the_reason(changes, message):

@@ -7,9 +7,10 @@ from decimal import Decimal
 from typing import Any, Callable
 
 from sandbox.context import current
+from sandbox.errors import ApiError
 from sandbox.lifecycle import Draft, EffectContext
+from sandbox.providers.zazpay import catalogue, periods
 from sandbox.providers.zazpay import money as zmoney
-from sandbox.providers.zazpay import periods
 from sandbox.providers.zazpay.models import (
     PAYMENT,
     action_label,
@@ -76,43 +77,99 @@ def vault_updated(record: Record, ctx: EffectContext) -> dict[str, Any]:
     return {"modified_at": ctx.at}
 
 
+def _receiver_gateway(record: Record, ctx: EffectContext) -> int:
+    """The gateway a receiver's step is about: `params.gateway_id` (the connect page's or
+    step 2's), else the one step 1 named; one of the merchant's marketplace gateways."""
+    raw = ctx.params.get("gateway_id", record.data["requested_gateway"])
+    known = sorted(g.id for g in catalogue.marketplace_gateways(record.tenant))
+    if str(raw) not in {str(gateway_id) for gateway_id in known}:
+        raise ApiError(
+            400,
+            "validation_error",
+            f"gateway_id: {str(raw)[:40]!r} is not one of merchant {record.tenant}'s "
+            f"marketplace gateways ({', '.join(map(str, known))}).",
+            field="gateway_id",
+        )
+    return int(raw)
+
+
 def receiver_connected(record: Record, ctx: EffectContext) -> dict[str, Any]:
-    """Stamps the connection (the gateway list comes with the transition's changes)."""
-    return {"connected_at": ctx.at}
+    """A gateway account of the receiver is connected (and its IPN says which)."""
+    gateway = _receiver_gateway(record, ctx)
+    return {
+        "connected_at": ctx.at,
+        "gateways": sorted({*record.data["gateways"], gateway}),
+        "last_gateway": gateway,
+    }
+
+
+def receiver_connect_canceled(record: Record, ctx: EffectContext) -> dict[str, Any]:
+    """The receiver canceled on a gateway's connect page (its IPN says which)."""
+    return {"last_gateway": _receiver_gateway(record, ctx)}
 
 
 def subscription_activated(record: Record, ctx: EffectContext) -> dict[str, Any]:
     """The buyer approved the subscription on the (sandbox's) PayPal page; the first
     period is due at once (charged by the tick armed on entering `active`)."""
-    return {"activated_at": ctx.at, "periods": 0, "next_charge_at": ctx.at}
+    return {"activated_at": ctx.at, "periods": 0, "next_charge_at": ctx.at, "failures": 0}
+
+
+def payments_declined(record: Record, ctx: EffectContext) -> dict[str, Any]:
+    """The buyer's funding declines from now on: every charge fails until it is accepted."""
+    return {"payments_decline": True}
+
+
+def payments_accepted(record: Record, ctx: EffectContext) -> dict[str, Any]:
+    """The buyer's funding pays again (the next charge or reattempt succeeds)."""
+    return {"payments_decline": False}
+
+
+# PayPal's documented reattempts of a failed subscription payment: 3 days after the
+# failure, then 5 days after that; none when the next payment is due within 14 days of the
+# failure. The sandbox cancels a subscription at its third failed attempt in a row (PayPal:
+# "if the second reattempt fails, PayPal cancels the subscription").
+REATTEMPT_DAYS = (3, 5)
+NO_REATTEMPT_WITHIN_MS = 14 * periods.DAY_MS
+MAX_FAILURES = 3
 
 
 def subscription_tick(record: Record, ctx: EffectContext) -> dict[str, Any]:
-    """Charges the period that has begun (armed at `next_charge_at`)."""
+    """Charges the period that has begun, or reattempts the failing one (armed at
+    `next_charge_at`); at the MAX_FAILURES-th failure in a row it gives up (`gave_up_at`),
+    and the transition cancels the subscription."""
     data = record.data
     if ctx.at < data["next_charge_at"]:
         return {}
-    return _charge(record, ctx, data["periods"], data["next_charge_at"])
-
-
-def _charge(record: Record, ctx: EffectContext, index: int, start: int) -> dict[str, Any]:
-    """Charges period `index` (a Captured payment of the subscription, created and captured
-    in this transition) and says when the next one starts."""
-    data = record.data
+    failing = data.get("reattempting")
+    if failing:
+        index, start, reattempts = failing["index"], failing["start"], failing["reattempts"]
+    else:
+        index, start, reattempts = data["periods"], data["next_charge_at"], 0
     current_period = periods.period(data["terms"], index)
-    if current_period.amount > 0:
-        _create_period_payment(record, ctx, current_period.amount)
-    return {
-        "periods": index + 1,
-        "next_charge_at": periods.add(start, current_period.length, current_period.unit),
-    }
+    next_start = periods.add(start, current_period.length, current_period.unit)
+    settled = {"periods": index + 1, "next_charge_at": next_start, "reattempting": None}
+    if current_period.amount <= 0 or _charge(record, ctx, current_period.amount):
+        return {**settled, "failures": 0}
+    failures = data.get("failures", 0) + 1
+    if failures >= MAX_FAILURES:
+        return {**settled, "failures": failures, "gave_up_at": ctx.at, "canceled_at": ctx.at}
+    if reattempts < len(REATTEMPT_DAYS) and next_start - ctx.at > NO_REATTEMPT_WITHIN_MS:
+        return {
+            "failures": failures,
+            "reattempting": {"index": index, "start": start, "reattempts": reattempts + 1},
+            "next_charge_at": ctx.at + REATTEMPT_DAYS[reattempts] * periods.DAY_MS,
+        }
+    return {**settled, "failures": failures}
 
 
-def _create_period_payment(record: Record, ctx: EffectContext, amount: Decimal) -> None:
+def _charge(record: Record, ctx: EffectContext, amount: Decimal) -> bool:
+    """Charges `amount` for the subscription: a payment of its website with
+    `subscription_id`, created in this transition, Captured or (the buyer's funding
+    declines) Error. True when it was paid."""
     assert ctx.engine is not None
     tenant = current().tenant(record.provider, record.tenant)
     data = record.data
-    payment_id = new_number(ctx.ids, tenant, PAYMENT)
+    payment_id = new_number(ctx.engine.store, ctx.ids, tenant, PAYMENT)
     payment = {
         "website_id": data["website_id"],
         "gateway_id": data["gateway_id"],
@@ -134,9 +191,13 @@ def _create_period_payment(record: Record, ctx: EffectContext, amount: Decimal) 
         "histories": [],
         "marketplace": None,
         "subscription_id": record.id,
+        "user_handle": data["user_handle"],
     }
     ctx.create(Draft(PAYMENT, payment_id, payment, parent=data["website_id"]))
-    ctx.engine.apply(record.provider, record.tenant, PAYMENT, payment_id, "capture", at=ctx.at)
+    paid = not data.get("payments_decline")
+    transition = "capture" if paid else "decline"
+    ctx.engine.apply(record.provider, record.tenant, PAYMENT, payment_id, transition, at=ctx.at)
+    return paid
 
 
 def subscription_canceled(record: Record, ctx: EffectContext) -> dict[str, Any]:
@@ -156,7 +217,10 @@ EFFECTS: dict[str, Effect] = {
     "refund": refund,
     "vault_updated": vault_updated,
     "receiver_connected": receiver_connected,
+    "receiver_connect_canceled": receiver_connect_canceled,
     "subscription_activated": subscription_activated,
     "subscription_tick": subscription_tick,
+    "payments_declined": payments_declined,
+    "payments_accepted": payments_accepted,
     "subscription_canceled": subscription_canceled,
 }

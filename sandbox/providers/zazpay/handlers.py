@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Mapping
+from typing import Any, Awaitable, Callable, Mapping
 
 from sandbox.context import base_url, current
 from sandbox.lifecycle import Draft, IllegalTransition
@@ -13,6 +14,7 @@ from sandbox.providers.zazpay import money as zmoney
 from sandbox.providers.zazpay.catalogue import Gateway
 from sandbox.providers.zazpay.models import NAME, PAYMENT, RECEIVER, SUBSCRIPTION, VAULT
 from sandbox.runtime import Runtime
+from sandbox.scenario.requests import BodyProblems, request_problems
 from sandbox.store import Record
 
 Response = tuple[dict[str, Any], int]
@@ -23,10 +25,11 @@ CARD_FIELDS = (
     "credit_card_name_on_card",
     "credit_card_code",
 )
-DECLINED_CARD = "4000000000000002"  # DESIGN.md: declined with bit 24 "Gateway Error."
 ALL = 1_000_000  # "every record" for listings paged in Python
 # Path parameters a scenario fixture folds into a body (never part of a signature).
 VAULT_PATH_FIELDS = ("merchant_id", "website_id")
+SUBSCRIPTION_PATH_FIELDS = ("merchant_id", "website_id")
+RECEIVER_PATH_FIELDS = ("merchant_id", "website_id", "gateway_id")
 PAYMENT_PATH_FIELDS = ("merchant_id", "gateway_id")
 
 
@@ -246,9 +249,9 @@ def build_vault(rt: Runtime, tenant: Tenant, body: Mapping[str, Any], _now: int)
         "vault_key": models.new_key(ids, "vault"),
         "last4": number[-4:],
         "credit_card_type": body["credit_card_type"],
-        "declines": number == DECLINED_CARD,
+        "declines": number == models.DECLINED_CARD,
     }
-    return Draft(VAULT, models.new_number(ids, tenant, VAULT), data, parent=website_id)
+    return Draft(VAULT, models.new_number(rt.store, ids, tenant, VAULT), data, parent=website_id)
 
 
 async def create_vault(
@@ -403,11 +406,11 @@ def _term_problems(body: Mapping[str, Any]) -> list[int]:
     return found
 
 
-async def create_subscription(
-    merchant_id: str, website_id: str, body: dict[str, Any], token_info: dict[str, Any]
-) -> Response:
-    rt = current()
-    tenant = _tenant(rt, merchant_id, token_info, SUBS)
+def draft_subscription(
+    rt: Runtime, tenant: Tenant, website_id: str, body: Mapping[str, Any]
+) -> Draft:
+    """A new PayPal subscription of the website from a create body, checked as the API
+    checks it (every problem, one bit each)."""
     site = _website(tenant, website_id, SUBS)
     gateway = catalogue.enabled_gateway(tenant.id, PAYPAL)
     if gateway is None:
@@ -433,32 +436,50 @@ async def create_subscription(
             positions.append(44)
     if positions:
         raise errors.fail(400, SUBS, *positions)
+    data = {
+        "website_id": website_id,
+        "gateway_id": gateway.id,
+        "user_handle": body["user_handle"],
+        "item_name": body["item_name"],
+        "item_description": body["item_description"],
+        "currency_code": currency.upper(),
+        "fees_payer": fees_payer,
+        "buyer": _buyer(body),
+        "terms": {
+            k: body[k] for k in ("a1", "p1", "t1", "a2", "p2", "t2", "a3", "p3", "t3") if k in body
+        },
+        "notify_url": body.get("notify_url"),
+        "success_url": body.get("success_url"),
+        "cancel_url": body.get("cancel_url"),
+        "x_vars": models.variables(body, "x-"),
+        "z_vars": models.variables(body, "z-"),
+    }
     ids = rt.ids.scoped(NAME, tenant.id)
-    with rt.store.transaction():
-        subscription_id = models.new_number(ids, tenant, SUBSCRIPTION)
-        data = {
-            "website_id": website_id,
-            "gateway_id": gateway.id,
-            "user_handle": body["user_handle"],
-            "item_name": body["item_name"],
-            "item_description": body["item_description"],
-            "currency_code": currency.upper(),
-            "fees_payer": fees_payer,
-            "buyer": _buyer(body),
-            "terms": {
-                k: body[k]
-                for k in ("a1", "p1", "t1", "a2", "p2", "t2", "a3", "p3", "t3")
-                if k in body
-            },
-            "notify_url": body.get("notify_url"),
-            "success_url": body.get("success_url"),
-            "cancel_url": body.get("cancel_url"),
-            "x_vars": models.variables(body, "x-"),
-            "z_vars": models.variables(body, "z-"),
-        }
+    subscription_id = models.new_number(rt.store, ids, tenant, SUBSCRIPTION)
+    return Draft(SUBSCRIPTION, subscription_id, data, parent=website_id)
+
+
+def build_subscription(rt: Runtime, tenant: Tenant, body: Mapping[str, Any], _now: int) -> Draft:
+    """Scenario fixtures and the control API: a subscription from a create body
+    (`website_id` folded in) awaiting approval; the fixture's `state: active` approves it
+    at its creation instant (the first period is charged then, the others as the clock
+    passes them)."""
+    fields = {k: v for k, v in body.items() if k not in SUBSCRIPTION_PATH_FIELDS}
+    return draft_subscription(rt, tenant, str(body["website_id"]), fields)
+
+
+async def create_subscription(
+    merchant_id: str, website_id: str, body: dict[str, Any], token_info: dict[str, Any]
+) -> Response:
+    rt = current()
+    tenant = _tenant(rt, merchant_id, token_info, SUBS)
+    _website(tenant, website_id, SUBS)
+    with rt.store.transaction():  # the id counter and the subscription commit together
+        draft = draft_subscription(rt, tenant, website_id, body)
         record = rt.engine.create(
-            NAME, tenant.id, SUBSCRIPTION, subscription_id, data, parent=website_id
+            NAME, tenant.id, SUBSCRIPTION, draft.id, draft.data, parent=draft.parent
         )
+    data = record.data
     answer: dict[str, Any] = {
         "subscription_id": record.id,
         "subcription_status": "Initiated",
@@ -548,6 +569,38 @@ def _receiver_url_problems(body: Mapping[str, Any], site: Mapping[str, Any]) -> 
     return _url_problems(body, site, {"notify_url": 6, "return_url": 7})
 
 
+def draft_receiver(
+    rt: Runtime, tenant: Tenant, website_id: str, gateway_id: str, body: Mapping[str, Any]
+) -> Draft:
+    """A new receiver of the website (step 1) from a create body, checked as the API
+    checks it; `gateway_id` is the marketplace gateway it is asked to connect."""
+    site = _website(tenant, website_id, CREATE_RECEIVER)
+    gateway = _marketplace_gateway(tenant, gateway_id, CREATE_RECEIVER)
+    positions = _receiver_url_problems(body, site)
+    if positions:
+        raise errors.fail(400, CREATE_RECEIVER, *positions)
+    data = {
+        "website_id": website_id,
+        "name": body["name"],
+        "email": body["email"],
+        "notify_url": body["notify_url"],
+        "return_url": body["return_url"],
+        "gateways": [],
+        "requested_gateway": gateway.id,
+    }
+    ids = rt.ids.scoped(NAME, tenant.id)
+    receiver_id = models.new_number(rt.store, ids, tenant, RECEIVER)
+    return Draft(RECEIVER, receiver_id, data, parent=website_id)
+
+
+def build_receiver(rt: Runtime, tenant: Tenant, body: Mapping[str, Any], _now: int) -> Draft:
+    """Scenario fixtures and the control API: a receiver from a step-1 body (`website_id`
+    and `gateway_id` folded in); the fixture's `state: connected` connects its account on
+    that gateway (with the receiver's IPN)."""
+    fields = {k: v for k, v in body.items() if k not in RECEIVER_PATH_FIELDS}
+    return draft_receiver(rt, tenant, str(body["website_id"]), str(body["gateway_id"]), fields)
+
+
 async def create_receiver_account(
     merchant_id: str,
     website_id: str,
@@ -557,26 +610,14 @@ async def create_receiver_account(
 ) -> Response:
     rt = current()
     tenant = _tenant(rt, merchant_id, token_info, CREATE_RECEIVER)
-    site = _website(tenant, website_id, CREATE_RECEIVER)
-    gateway = _marketplace_gateway(tenant, gateway_id, CREATE_RECEIVER)
-    positions = _receiver_url_problems(body, site)
-    if positions:
-        raise errors.fail(400, CREATE_RECEIVER, *positions)
-    ids = rt.ids.scoped(NAME, tenant.id)
-    with rt.store.transaction():
-        receiver_id = models.new_number(ids, tenant, RECEIVER)
-        data = {
-            "website_id": website_id,
-            "name": body["name"],
-            "email": body["email"],
-            "notify_url": body["notify_url"],
-            "return_url": body["return_url"],
-            "gateways": [],
-            "requested_gateway": gateway.id,
-        }
-        record = rt.engine.create(NAME, tenant.id, RECEIVER, receiver_id, data, parent=website_id)
-    callback = models.hosted_url(_base_url(rt), rt.ids, record, str(gateway.id))
-    return models.receiver_view(record, tenant, [gateway.id], callback), 200
+    with rt.store.transaction():  # the id counter and the receiver commit together
+        draft = draft_receiver(rt, tenant, website_id, gateway_id, body)
+        record = rt.engine.create(
+            NAME, tenant.id, RECEIVER, draft.id, draft.data, parent=draft.parent
+        )
+    gateway_number = record.data["requested_gateway"]
+    callback = models.hosted_url(_base_url(rt), rt.ids, record, str(gateway_number))
+    return models.receiver_view(record, tenant, [gateway_number], callback), 200
 
 
 async def connect_receiver_account(
@@ -595,12 +636,17 @@ async def connect_receiver_account(
     positions = _receiver_url_problems(body, site)
     if positions:
         raise errors.fail(400, RECEIVERS, *positions)
-    changes: dict[str, Any] = {
-        k: body[k] for k in ("name", "email", "notify_url", "return_url") if k in body
-    }
-    changes["gateways"] = sorted({*record.data["gateways"], gateway.id})
+    changes = {k: body[k] for k in ("name", "email", "notify_url", "return_url") if k in body}
     try:
-        record = rt.engine.apply(NAME, tenant.id, RECEIVER, receiver_id, "connect", changes=changes)
+        record = rt.engine.apply(
+            NAME,
+            tenant.id,
+            RECEIVER,
+            receiver_id,
+            "connect",
+            changes=changes,
+            params={"gateway_id": gateway.id},
+        )
     except IllegalTransition:
         raise errors.not_found(RECEIVERS, "receiver") from None
     return models.receiver_view(record, tenant, record.data["gateways"]), 200
@@ -671,7 +717,7 @@ def _delete_receiver(
                 raise errors.not_found(RECEIVERS, "receiver")
             rest = [g for g in record.data["gateways"] if g != int(gateway_id)]
             rt.engine.apply(
-                NAME, tenant.id, RECEIVER, receiver_id, "connect", changes={"gateways": rest}
+                NAME, tenant.id, RECEIVER, receiver_id, "disconnect", changes={"gateways": rest}
             )
         else:
             rt.engine.apply(NAME, tenant.id, RECEIVER, receiver_id, "delete")
@@ -752,8 +798,59 @@ def _payment_problems(
     return positions, vault
 
 
+@dataclass(frozen=True)
+class Flavour:
+    """What tells a marketplace (split) payment from a simple one, as data (seed 001:
+    "Simple Payments" / "Marketplace Payments"): the action names' prefix and who pays the
+    fees when the request does not say ("Default is merchant" / "Default is receiver")."""
+
+    prefix: str
+    fees_payer_field: str
+    default_fees_payer: str
+
+    @property
+    def marketplace(self) -> bool:
+        """Whether payments of this flavour split the money with a receiver."""
+        return bool(self.prefix)
+
+
+SIMPLE = Flavour("", "fees_payer", "merchant")
+MARKETPLACE = Flavour("Marketplace-", "marketplace_fees_payer", "receiver")
+
+
+@dataclass(frozen=True)
+class PaymentAction:
+    """One documented payment operation: the simple action it performs and its flavour."""
+
+    simple: str  # Auth, Capture (new payments); Auth-Capture, Void, Refund (on a payment)
+    flavour: Flavour
+
+    @property
+    def label(self) -> str:
+        """The action as the seed names it: `Auth`, `Marketplace-Auth`."""
+        return self.flavour.prefix + self.simple
+
+
+# operationId → action; `auth` / `capture` create a payment, the others act on one.
+CREATING = {
+    "auth": PaymentAction("Auth", SIMPLE),
+    "capture": PaymentAction("Capture", SIMPLE),
+    "marketplace_auth": PaymentAction("Auth", MARKETPLACE),
+    "marketplace_capture": PaymentAction("Capture", MARKETPLACE),
+}
+ACTING = {
+    "auth_capture": PaymentAction("Auth-Capture", SIMPLE),
+    "void": PaymentAction("Void", SIMPLE),
+    "refund": PaymentAction("Refund", SIMPLE),
+    "marketplace_auth_capture": PaymentAction("Auth-Capture", MARKETPLACE),
+    "marketplace_void": PaymentAction("Void", MARKETPLACE),
+    "marketplace_refund": PaymentAction("Refund", MARKETPLACE),
+}
+TRANSITIONS = {"Auth-Capture": "auth_capture", "Void": "void", "Refund": "refund"}
+
+
 def _marketplace_split(
-    rt: Runtime, tenant: Tenant, gateway: Gateway, body: Mapping[str, Any]
+    rt: Runtime, tenant: Tenant, gateway: Gateway, body: Mapping[str, Any], fees_payer: str
 ) -> tuple[list[int], zmoney.Split | None]:
     positions: list[int] = []
     receiver = _active(rt, tenant, RECEIVER, str(body["marketplace_receiver_id"]))
@@ -768,11 +865,26 @@ def _marketplace_split(
             zmoney.FeeFormula.parse(gateway.fee_formula),
             fixed_merchant_amount=None if fixed is None else Decimal(fixed),
             variable_merchant_amount=None if variable is None else Decimal(variable),
-            fees_payer=body.get("marketplace_fees_payer", "receiver"),
+            fees_payer=fees_payer,
         )
     except zmoney.SplitError as problem:
         return positions + list(problem.positions), None
     return positions, split
+
+
+def _marketplace_block(body: Mapping[str, Any], split: zmoney.Split) -> dict[str, Any]:
+    """The stored `marketplace` block of a split payment."""
+    return {
+        "receiver_id": str(body["marketplace_receiver_id"]),
+        "receiver_amount": models.money(split.receiver_amount),
+        "fees_payer": split.fees_payer,
+        "fixed_merchant_amount": (
+            "" if split.fixed_merchant_amount is None else models.money(split.fixed_merchant_amount)
+        ),
+        "variable_merchant_amount": (
+            "" if split.variable_merchant_amount is None else str(split.variable_merchant_amount)
+        ),
+    }
 
 
 def draft_payment(
@@ -780,8 +892,7 @@ def draft_payment(
     tenant: Tenant,
     gateway_id: str,
     body: Mapping[str, Any],
-    requested: str,
-    marketplace: bool,
+    action: PaymentAction,
 ) -> tuple[Draft, str]:
     """A new payment from a request body (checked as the API checks it), and the transition
     that moves it out of `created`: authorize, capture, initiate (offsite) or decline."""
@@ -789,16 +900,13 @@ def draft_payment(
     site = catalogue.website(tenant.id, str(body["website_id"]))
     if site is None:
         raise errors.fail(404, PAYMENTS, 9)
-    action = f"Marketplace-{requested}" if marketplace else requested
-    positions, vault = _payment_problems(rt, tenant, gateway, site, action, body)
-    formula = zmoney.FeeFormula.parse(gateway.fee_formula)
+    positions, vault = _payment_problems(rt, tenant, gateway, site, action.label, body)
+    flavour = action.flavour
+    fees_payer = body.get(flavour.fees_payer_field, flavour.default_fees_payer)
     split = None
-    if marketplace:
-        more, split = _marketplace_split(rt, tenant, gateway, body)
+    if flavour.marketplace:
+        more, split = _marketplace_split(rt, tenant, gateway, body, fees_payer)
         positions += more
-        fees_payer = body.get("marketplace_fees_payer", "receiver")
-    else:
-        fees_payer = body.get("fees_payer", "merchant")
     if fees_payer == "buyer" and (
         body.get("buyer_fees_payer_confirmation_token") != gateway.confirmation_token
     ):
@@ -809,9 +917,10 @@ def draft_payment(
     if split is not None:
         total = split.buyer_total
     else:
+        formula = zmoney.FeeFormula.parse(gateway.fee_formula)
         total = zmoney.charge(amount, formula, fees_payer).buyer_total
     card = str(body.get("credit_card_number", ""))
-    declined = card == DECLINED_CARD or bool(vault and vault.data.get("declines"))
+    declined = card == models.DECLINED_CARD or bool(vault and vault.data.get("declines"))
     data: dict[str, Any] = {
         "website_id": site["id"],
         "gateway_id": gateway.id,
@@ -821,8 +930,8 @@ def draft_payment(
         "item_name": body["item_name"],
         "item_description": body["item_description"],
         "buyer": _buyer(body),
-        "requested": requested,
-        "action": action,
+        "requested": action.simple,
+        "action": action.label,
         "fees_payer": fees_payer,
         "fee_formula": gateway.fee_formula,
         "notify_url": body.get("notify_url"),
@@ -831,52 +940,43 @@ def draft_payment(
         "x_vars": models.variables(body, "x-"),
         "z_vars": models.variables(body, "z-"),
         "histories": [],
-        "marketplace": None,
+        "marketplace": None if split is None else _marketplace_block(body, split),
     }
     if card:
         data["card_last4"] = card[-4:]
     if vault is not None:
         data["vault_id"] = vault.id
-    if split is not None:
-        data["marketplace"] = {
-            "receiver_id": str(body["marketplace_receiver_id"]),
-            "receiver_amount": models.money(split.receiver_amount),
-            "fees_payer": split.fees_payer,
-            "fixed_merchant_amount": (
-                ""
-                if split.fixed_merchant_amount is None
-                else models.money(split.fixed_merchant_amount)
-            ),
-            "variable_merchant_amount": (
-                ""
-                if split.variable_merchant_amount is None
-                else str(split.variable_merchant_amount)
-            ),
-        }
     if declined:
         transition = "decline"
     elif gateway.kind == "offsite":
         transition = "initiate"
     else:
-        transition = "authorize" if requested == "Auth" else "capture"
-    payment_id = models.new_number(rt.ids.scoped(NAME, tenant.id), tenant, PAYMENT)
+        transition = "authorize" if action.simple == "Auth" else "capture"
+    payment_id = models.new_number(rt.store, rt.ids.scoped(NAME, tenant.id), tenant, PAYMENT)
     return Draft(PAYMENT, payment_id, data, parent=site["id"]), transition
 
 
 def build_payment(rt: Runtime, tenant: Tenant, body: Mapping[str, Any], _now: int) -> Draft:
-    """Scenario fixtures: a payment (a capture, or a marketplace capture when the body names
-    a receiver) left in `created`; the fixture's `state` walks it on (e.g. `captured`)."""
+    """Scenario fixtures and the control API: a payment (a capture, or a marketplace
+    capture when the body names a receiver) left in `created`; the fixture's `state` walks
+    it on (`authorized`, `captured`, `voided`, `refunded` with a marketplace payment's
+    `refunded_from`, `initiated` on an offsite gateway, `error`)."""
     fields = {k: v for k, v in body.items() if k not in PAYMENT_PATH_FIELDS}
-    marketplace = "marketplace_receiver_id" in body
+    operation = "marketplace_capture" if "marketplace_receiver_id" in body else "capture"
+    if operation != "capture":
+        # The runtime checked the body against capture's schema (the kind's operation);
+        # a split payment answers to marketplace-capture's as well.
+        problems = request_problems(NAME, operation, body)
+        if problems:
+            raise BodyProblems(problems)
     draft, _transition = draft_payment(
-        rt, tenant, str(body["gateway_id"]), fields, "Capture", marketplace
+        rt, tenant, str(body["gateway_id"]), fields, CREATING[operation]
     )
     return draft
 
 
 async def _create_payment(
-    requested: str,
-    marketplace: bool,
+    action: PaymentAction,
     merchant_id: str,
     gateway_id: str,
     body: dict[str, Any],
@@ -885,19 +985,15 @@ async def _create_payment(
     rt = current()
     tenant = _tenant(rt, merchant_id, token_info, PAYMENTS)
     with rt.store.transaction():  # the id counter and the payment commit together
-        draft, transition = draft_payment(rt, tenant, gateway_id, body, requested, marketplace)
+        draft, transition = draft_payment(rt, tenant, gateway_id, body, action)
         rt.engine.create(NAME, tenant.id, PAYMENT, draft.id, draft.data, parent=draft.parent)
         record = rt.engine.apply(NAME, tenant.id, PAYMENT, draft.id, transition)
     status = 402 if record.state == "error" else 200
     return models.payment_result(record, _base_url(rt), rt.ids), status
 
 
-TRANSITIONS = {"Auth-Capture": "auth_capture", "Void": "void", "Refund": "refund"}
-
-
 async def _act(
-    simple: str,
-    marketplace: bool,
+    action: PaymentAction,
     merchant_id: str,
     gateway_id: str,
     payment_id: str,
@@ -910,110 +1006,72 @@ async def _act(
     record = rt.store.get(NAME, tenant.id, PAYMENT, payment_id)
     if record is None or record.data["gateway_id"] != gateway.id:
         raise errors.not_found(PAYMENTS, "payment")
-    action = f"Marketplace-{simple}" if marketplace else simple
     positions = []
     if _signature_wrong(tenant, body):
         positions.append(14)
     if not record.data.get("paykey") or str(body["paykey"]) != record.data["paykey"]:
         positions.append(41)
-    if not gateway.supports(action):
+    if not gateway.supports(action.label):
         positions.append(28)
     if positions:
         raise errors.fail(400, PAYMENTS, *positions)
-    if bool(record.data.get("marketplace")) != marketplace:
+    if bool(record.data.get("marketplace")) != action.flavour.marketplace:
         raise errors.fail(409, PAYMENTS, 13)
     try:
-        record = rt.engine.apply(NAME, tenant.id, PAYMENT, payment_id, TRANSITIONS[simple])
+        record = rt.engine.apply(NAME, tenant.id, PAYMENT, payment_id, TRANSITIONS[action.simple])
     except IllegalTransition as refused:
         uncaptured = refused.record.state not in ("captured", "refunded")
-        raise errors.fail(409, PAYMENTS, 13 if simple == "Refund" and uncaptured else 20) from None
+        refund = action.simple == "Refund"
+        raise errors.fail(409, PAYMENTS, 13 if refund and uncaptured else 20) from None
     return models.payment_result(
-        record, _base_url(rt), rt.ids, with_paykey=simple == "Auth-Capture"
+        record, _base_url(rt), rt.ids, with_paykey=action.simple == "Auth-Capture"
     ), 200
 
 
-async def auth(
-    merchant_id: str, gateway_id: str, body: dict[str, Any], token_info: dict[str, Any]
-) -> Response:
-    return await _create_payment("Auth", False, merchant_id, gateway_id, body, token_info)
+def _creating(operation_id: str) -> Callable[..., Awaitable[Response]]:
+    """The handler of an operation that creates a payment (its action from CREATING)."""
+    action = CREATING[operation_id]
+
+    async def handler(
+        merchant_id: str, gateway_id: str, body: dict[str, Any], token_info: dict[str, Any]
+    ) -> Response:
+        return await _create_payment(action, merchant_id, gateway_id, body, token_info)
+
+    return _named(handler, operation_id, f"{action.label}: a new payment.")
 
 
-async def capture(
-    merchant_id: str, gateway_id: str, body: dict[str, Any], token_info: dict[str, Any]
-) -> Response:
-    return await _create_payment("Capture", False, merchant_id, gateway_id, body, token_info)
+def _acting(operation_id: str) -> Callable[..., Awaitable[Response]]:
+    """The handler of an operation on a payment (its action from ACTING)."""
+    action = ACTING[operation_id]
+
+    async def handler(
+        merchant_id: str,
+        gateway_id: str,
+        payment_id: str,
+        body: dict[str, Any],
+        token_info: dict[str, Any],
+    ) -> Response:
+        return await _act(action, merchant_id, gateway_id, payment_id, body, token_info)
+
+    return _named(handler, operation_id, f"{action.label} on a payment (paykey required).")
 
 
-async def marketplace_auth(
-    merchant_id: str, gateway_id: str, body: dict[str, Any], token_info: dict[str, Any]
-) -> Response:
-    return await _create_payment("Auth", True, merchant_id, gateway_id, body, token_info)
+def _named(function: Any, operation_id: str, doc: str) -> Any:
+    function.__name__ = function.__qualname__ = operation_id
+    function.__doc__ = doc
+    return function
 
 
-async def marketplace_capture(
-    merchant_id: str, gateway_id: str, body: dict[str, Any], token_info: dict[str, Any]
-) -> Response:
-    return await _create_payment("Capture", True, merchant_id, gateway_id, body, token_info)
-
-
-async def auth_capture(
-    merchant_id: str,
-    gateway_id: str,
-    payment_id: str,
-    body: dict[str, Any],
-    token_info: dict[str, Any],
-) -> Response:
-    return await _act("Auth-Capture", False, merchant_id, gateway_id, payment_id, body, token_info)
-
-
-async def void(
-    merchant_id: str,
-    gateway_id: str,
-    payment_id: str,
-    body: dict[str, Any],
-    token_info: dict[str, Any],
-) -> Response:
-    return await _act("Void", False, merchant_id, gateway_id, payment_id, body, token_info)
-
-
-async def refund(
-    merchant_id: str,
-    gateway_id: str,
-    payment_id: str,
-    body: dict[str, Any],
-    token_info: dict[str, Any],
-) -> Response:
-    return await _act("Refund", False, merchant_id, gateway_id, payment_id, body, token_info)
-
-
-async def marketplace_auth_capture(
-    merchant_id: str,
-    gateway_id: str,
-    payment_id: str,
-    body: dict[str, Any],
-    token_info: dict[str, Any],
-) -> Response:
-    return await _act("Auth-Capture", True, merchant_id, gateway_id, payment_id, body, token_info)
-
-
-async def marketplace_void(
-    merchant_id: str,
-    gateway_id: str,
-    payment_id: str,
-    body: dict[str, Any],
-    token_info: dict[str, Any],
-) -> Response:
-    return await _act("Void", True, merchant_id, gateway_id, payment_id, body, token_info)
-
-
-async def marketplace_refund(
-    merchant_id: str,
-    gateway_id: str,
-    payment_id: str,
-    body: dict[str, Any],
-    token_info: dict[str, Any],
-) -> Response:
-    return await _act("Refund", True, merchant_id, gateway_id, payment_id, body, token_info)
+auth = _creating("auth")
+capture = _creating("capture")
+marketplace_auth = _creating("marketplace_auth")
+marketplace_capture = _creating("marketplace_capture")
+auth_capture = _acting("auth_capture")
+void = _acting("void")
+refund = _acting("refund")
+marketplace_auth_capture = _acting("marketplace_auth_capture")
+marketplace_void = _acting("marketplace_void")
+marketplace_refund = _acting("marketplace_refund")
 
 
 # -- payment details and listing -----------------------------------------------------------

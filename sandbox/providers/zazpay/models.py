@@ -10,14 +10,17 @@ from sandbox.clock import IST, from_ms
 from sandbox.ids import IdGenerator
 from sandbox.providers.base import Tenant
 from sandbox.providers.zazpay import catalogue, errorbits
-from sandbox.store import Record
+from sandbox.store import Record, Store
 
 NAME = "zazpay"
 PAYMENT = "payment"
 VAULT = "vault"
 RECEIVER = "receiver"
 SUBSCRIPTION = "subscription"
+KINDS = (PAYMENT, VAULT, RECEIVER, SUBSCRIPTION)
 MAX_VARS = 5  # x-variables and z-variables each (payments bits 26 / 27)
+DECLINED_CARD = "4000000000000002"  # DESIGN.md: declined with bit 24 "Gateway Error."
+SUBSCRIPTION_PAYMENT_FAILED = 48  # payments position (see errorbits: the seed's 2^48)
 
 STATUS = {
     "created": "Initiated",
@@ -50,10 +53,17 @@ def number(value: Decimal | str) -> int | float:
     return int(amount) if amount == amount.to_integral_value() else float(amount)
 
 
-def new_number(ids: IdGenerator, tenant: Tenant, kind: str) -> str:
-    """A numeric id (a digit string) from the tenant's own counter for `kind`."""
+def new_number(store: Store, ids: IdGenerator, tenant: Tenant, kind: str) -> str:
+    """A numeric id (a digit string) from the tenant's own counter for `kind`, passing over
+    numbers the tenant's resources of another kind hold: numbered per kind from their
+    `id_bases` (as the seed's examples), one number still names one resource of a
+    merchant, so lookups by id (control API, IPN counts, timers) never mix kinds up. Called
+    inside the creating transaction, so no concurrent create takes the number meanwhile."""
     base = int(tenant.profile.get("id_bases", {}).get(kind, 1000))
-    return str(base + ids.number(kind))
+    while True:
+        number = str(base + ids.number(kind))
+        if not any(store.get(NAME, tenant.id, other, number) for other in KINDS if other != kind):
+            return number
 
 
 def new_key(ids: IdGenerator, namespace: str) -> str:
@@ -148,19 +158,26 @@ def payment_result(
         body["x-vars"] = data["x_vars"]
     if data.get("z_vars"):
         body["z-vars"] = data["z_vars"]
-    if error is not None:
-        body["error"] = dict(error)
-    elif record.state == "initiated":
-        body["error"] = errorbits.initiated()
-    elif record.state == "error":
-        body["error"] = errorbits.error_object([errorbits.Problem("payments", 24)])
-    elif record.state == "canceled":
-        body["error"] = errorbits.error_object([errorbits.Problem("payments", 25)])
-    elif record.state == "pending":
-        body["error"] = errorbits.pending()
-    else:
-        body["error"] = errorbits.success()
+    body["error"] = dict(error) if error is not None else status_error(record)
     return body
+
+
+def status_error(record: Record) -> dict[str, Any]:
+    """The error object a payment's status carries (seed 001): 0 for a settled step, -4
+    Initiated, -8 Pending, bit 24 "Gateway Error." for a declined card, bit 25 for the
+    buyer's cancel, and for a failed subscription payment bit 48 "Subscription Payment
+    Failed" (code 281474976710656, as the subscription details example shows)."""
+    if record.state == "initiated":
+        return errorbits.initiated()
+    if record.state == "pending":
+        return errorbits.pending()
+    if record.state == "error":
+        position = SUBSCRIPTION_PAYMENT_FAILED if record.data.get("subscription_id") else 24
+    elif record.state == "canceled":
+        position = 25
+    else:
+        return errorbits.success()
+    return errorbits.error_object([errorbits.Problem("payments", position)])
 
 
 def ipn_block(summary: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -223,7 +240,7 @@ def payment_details(
     body["ipn"] = ipn_block(ipn)
     body["x-vars"] = dict(data.get("x_vars") or {})
     body["z-vars"] = dict(data.get("z_vars") or {})
-    body["error"] = errorbits.success()
+    body["error"] = status_error(record)
     return body
 
 
@@ -334,7 +351,7 @@ def subscription_payment(
                 k: buyer.get(k, "") for k in ("email", "address", "city", "state", "country")
             },
             "ipn": ipn_block(ipn),
-            "error": errorbits.success(),
+            "error": status_error(record),
         }
     )
     return body

@@ -16,6 +16,12 @@ from sandbox.providers.zazpay import catalogue, errorbits, models
 from sandbox.providers.zazpay.models import NAME, PAYMENT, RECEIVER, SUBSCRIPTION
 from sandbox.store import Record
 
+# The approval page's buttons: PayPal pays each period, or the buyer funds the subscription
+# with the declining test card (DESIGN.md's 4000000000000002), so every charge fails.
+APPROVE = "approve"
+APPROVE_DECLINING = "approve_declining_card"
+RECEIVER_CANCELED = 10  # receivers table: "Canceled by User."
+
 
 def _record(kind: str, tenant: str, resource_id: str, token: str) -> Record:
     rt = runtime()
@@ -30,10 +36,15 @@ def _record(kind: str, tenant: str, resource_id: str, token: str) -> Record:
     return record
 
 
-def _apply(record: Record, transition: str, changes: dict[str, Any] | None = None) -> str | None:
+def _apply(
+    record: Record,
+    transition: str,
+    changes: dict[str, Any] | None = None,
+    params: dict[str, Any] | None = None,
+) -> str | None:
     try:
         runtime().engine.apply(
-            NAME, record.tenant, record.kind, record.id, transition, changes=changes
+            NAME, record.tenant, record.kind, record.id, transition, changes=changes, params=params
         )
     except IllegalTransition as refused:
         return str(refused)
@@ -107,14 +118,21 @@ def blueprint() -> Blueprint:
         problem = None
         if request.method == "POST":
             action = request.form.get("action")
-            if action in ("approve", "cancel"):
-                problem = _apply(record, "activate" if action == "approve" else "cancel")
+            if action in (APPROVE, APPROVE_DECLINING, "cancel"):
+                if action == "cancel":
+                    problem = _apply(record, "cancel")
+                else:
+                    # The buyer's funding: PayPal pays; the declining test card fails every
+                    # charge (each an Error payment with bit 48, reattempted, then canceled).
+                    declines = {"payments_decline": action == APPROVE_DECLINING}
+                    problem = _apply(record, "activate", declines)
                 if problem is None:
+                    approved = action != "cancel"
                     fields = {
                         "subscription_id": record.id,
-                        "subcription_status": "Active" if action == "approve" else "Canceled",
+                        "subcription_status": "Active" if approved else "Canceled",
                     }
-                    url = record.data.get("success_url" if action == "approve" else "cancel_url")
+                    url = record.data.get("success_url" if approved else "cancel_url")
                     back = _back(url, fields)
                     if back is not None:
                         return back
@@ -132,8 +150,14 @@ def blueprint() -> Blueprint:
             status=models.SUBSCRIPTION_STATUS[record.state],
             problem=problem,
             open=record.state == "initiated",
-            yes="approve",
+            yes=APPROVE,
             yes_label="Agree and subscribe",
+            also=[
+                (
+                    APPROVE_DECLINING,
+                    f"Agree, paying with card {models.DECLINED_CARD} (its payments are declined)",
+                )
+            ],
             no="cancel",
         )
 
@@ -147,14 +171,15 @@ def blueprint() -> Blueprint:
             abort(404)
         problem = None
         if request.method == "POST":
-            if request.form.get("action") == "connect":
-                gateways = sorted({*record.data["gateways"], gateway_id})
-                problem = _apply(record, "connect", {"gateways": gateways})
+            action = request.form.get("action")
+            if action in ("connect", "cancel"):
+                back_fields = {"receiver_id": record.id, "gateway_id": str(gateway_id)}
+                transition = "connect" if action == "connect" else "cancel_connect"
+                problem = _apply(record, transition, params={"gateway_id": gateway_id})
+                if action == "cancel":
+                    back_fields["error_code"] = str(errorbits.code_of([RECEIVER_CANCELED]))
                 if problem is None:
-                    back = _back(
-                        record.data.get("return_url"),
-                        {"receiver_id": record.id, "gateway_id": str(gateway_id)},
-                    )
+                    back = _back(record.data.get("return_url"), back_fields)
                     if back is not None:
                         return back
             else:
@@ -172,7 +197,7 @@ def blueprint() -> Blueprint:
             open=record.state != "deleted" and gateway_id not in record.data["gateways"],
             yes="connect",
             yes_label="Connect account",
-            no=None,
+            no="cancel",
         )
 
     return pages

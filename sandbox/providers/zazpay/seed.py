@@ -182,7 +182,7 @@ def _payment(
             "fixed_merchant_amount": models.money(amount - share),
             "variable_merchant_amount": "",
         }
-    payment_id = models.new_number(ids, tenant, PAYMENT)
+    payment_id = models.new_number(rt.store, ids, tenant, PAYMENT)
     record = Record(NAME, tenant.id, PAYMENT, payment_id, "created", data, created)
     for effect, minutes in steps:
         context = EffectContext(at=created + minutes * MINUTE, ids=ids)
@@ -220,7 +220,7 @@ def _vault(
         "credit_card_type": "visa",
         "declines": False,
     }
-    vault_id = models.new_number(ids, tenant, VAULT)
+    vault_id = models.new_number(rt.store, ids, tenant, VAULT)
     rt.engine.create(
         NAME, tenant.id, VAULT, vault_id, data, parent=website, created_at=created, state="active"
     )
@@ -245,7 +245,7 @@ def _receiver(
         "gateways": gateways,
         "requested_gateway": CARD_GATEWAY,
     }
-    receiver_id = models.new_number(ids, tenant, RECEIVER)
+    receiver_id = models.new_number(rt.store, ids, tenant, RECEIVER)
     return rt.engine.create(
         NAME,
         tenant.id,
@@ -284,7 +284,7 @@ def _subscription(rt: "Runtime", tenant: Tenant, fake: "Faker", website: str, cr
         "periods": 1,
         "next_charge_at": periods.add(created, 1, "M"),
     }
-    subscription_id = models.new_number(ids, tenant, SUBSCRIPTION)
+    subscription_id = models.new_number(rt.store, ids, tenant, SUBSCRIPTION)
     rt.engine.create(
         NAME,
         tenant.id,
@@ -317,8 +317,9 @@ def _subscription(rt: "Runtime", tenant: Tenant, fake: "Faker", website: str, cr
         "histories": [],
         "marketplace": None,
         "subscription_id": subscription_id,
+        "user_handle": data["user_handle"],
     }
-    payment_id = models.new_number(ids, tenant, PAYMENT)
+    payment_id = models.new_number(rt.store, ids, tenant, PAYMENT)
     record = Record(NAME, tenant.id, PAYMENT, payment_id, "created", payment, created)
     payment.update(effects.EFFECTS["capture"](record, EffectContext(at=created, ids=ids)))
     rt.engine.create(

@@ -1,7 +1,8 @@
-"""ZazPay IPN: every payment and subscription change posted form-encoded to its
-`notify_url`, signed inside the body as the seed's subscription payment example and
-ZazPay's public client show: `signature` = md5(secret + "k1=v1&k2=v2..." over the other
-fields in the order sent), the merchant's form-signature secret."""
+"""ZazPay IPN: every payment and subscription change, and a receiver's account creation,
+posted form-encoded to its `notify_url`, signed inside the body as the seed's subscription
+payment example and ZazPay's public client show: `signature` = md5(secret +
+"k1=v1&k2=v2..." over the other fields in the order sent), the merchant's form-signature
+secret."""
 
 from __future__ import annotations
 
@@ -24,8 +25,12 @@ PAYMENT_EVENTS = {
     "PaymentPending",
 }
 SUBSCRIPTION_EVENTS = {"SubscriptionActive", "SubscriptionCanceled"}
-# The error each status reports in an IPN (bit 24 declined, 25 canceled by the buyer).
-STATUS_ERRORS = {"error": 24, "canceled": 25}
+# A receiver's account creation (seed: the receiver's `notify_url` gets "information about
+# the account creation"): its status, and the receivers table's bit when it failed.
+RECEIVER_EVENTS = {
+    "ReceiverConnected": ("Connected", None),
+    "ReceiverConnectCanceled": ("Canceled", 10),
+}
 
 
 def _secret(record: Record) -> str:
@@ -36,15 +41,14 @@ def payment_fields(record: Record) -> dict[str, str]:
     """A payment IPN's fields (without the signature), in the order they are sent."""
     data = record.data
     buyer = data.get("buyer", {})
-    position = STATUS_ERRORS.get(record.state)
-    if position is not None:
-        code, message = errorbits.code_of([position]), errorbits.tables()["payments"][position]
-    elif record.state == "pending":
-        code, message = errorbits.PENDING, errorbits.PENDING_MESSAGE
-    else:
-        code, message = errorbits.SUCCESS, ""
-    fields = {
-        "id": record.id,
+    error = models.status_error(record)
+    fields = {"id": record.id}
+    if data.get("subscription_id"):
+        # The seed's subscription payment example names its subscription and buyer next.
+        fields["subscription_id"] = data["subscription_id"]
+        if data.get("user_handle"):
+            fields["user_handle"] = data["user_handle"]
+    fields |= {
         "action": data["action"],
         "merchant_id": record.tenant,
         "website_id": data["website_id"],
@@ -53,13 +57,11 @@ def payment_fields(record: Record) -> dict[str, str]:
         "original_amount": data.get("original_amount", data["amount"]),
         "currency_code": data["currency_code"],
         "status": models.status_of(record),
-        "error_code": str(code),
-        "error_message": message,
+        "error_code": str(error["code"]),
+        "error_message": " ".join(error["message"]),
         "paykey": data.get("paykey") or "",
         "payment_date": models.ist(data.get("modified_at", record.created_at)),
     }
-    if data.get("subscription_id"):
-        fields["subscription_id"] = data["subscription_id"]
     for key in ("email", "address", "city", "state", "country", "phone", "zip_code"):
         if key in buyer:
             fields[f"buyer_{key}"] = buyer[key]
@@ -78,12 +80,37 @@ def subscription_fields(record: Record) -> dict[str, str]:
     }
 
 
+def receiver_fields(event: Event, record: Record) -> dict[str, str]:
+    """A receiver account IPN's fields (without the signature): the document shows none,
+    so the sandbox sends the receiver, the gateway account concerned and the outcome in
+    the payment IPN's terms (`status`, `error_code`, `error_message`)."""
+    status, position = RECEIVER_EVENTS[event.name]
+    data = record.data
+    if position is None:
+        code, message = errorbits.SUCCESS, ""
+    else:
+        code, message = errorbits.code_of([position]), errorbits.tables()["receivers"][position]
+    return {
+        "receiver_id": record.id,
+        "name": data["name"],
+        "email": data["email"],
+        "merchant_id": record.tenant,
+        "website_id": data["website_id"],
+        "gateway_id": str(data.get("last_gateway", "")),
+        "status": status,
+        "error_code": str(code),
+        "error_message": message,
+    }
+
+
 def messages(event: Event, record: Record, new_id: Callable[[], str]) -> list[WebhookMessage]:
     """The IPN a lifecycle event becomes (none for steps ZazPay does not notify)."""
     if event.name in PAYMENT_EVENTS and record.kind == models.PAYMENT:
         fields = payment_fields(record)
     elif event.name in SUBSCRIPTION_EVENTS and record.kind == models.SUBSCRIPTION:
         fields = subscription_fields(record)
+    elif event.name in RECEIVER_EVENTS and record.kind == models.RECEIVER:
+        fields = receiver_fields(event, record)
     else:
         return []
     signed = dict(signature.signed_ipn(_secret(record), fields))
@@ -101,7 +128,8 @@ def verify(body: bytes, _headers: Mapping[str, str], secret: str) -> bool:
 
 
 def url(record: Record) -> str | None:
-    """Each payment and subscription notifies its own `notify_url`."""
+    """Each payment, subscription and receiver notifies its own `notify_url` (a receiver's
+    is on the merchant's website, like the others: the merchant's secret signs it)."""
     return record.data.get("notify_url") or None
 
 

@@ -34,6 +34,23 @@ PAYMENT: dict[str, str] = {
     "credit_card_code": "123",
 }
 
+# The subscription create example's fields, with those the argument list requires.
+SUBSCRIPTION = {
+    "user_handle": "fred",
+    "item_name": "Magazine",
+    "item_description": "Monthly magazine",
+    "buyer_email": "fred@example.com",
+    "buyer_address": "First Street",
+    "buyer_city": "Chennai",
+    "buyer_country": "IN",
+    "buyer_phone": "9999999999",
+    "buyer_zip_code": "600001",
+    "currency_code": "USD",
+    "a3": "10.00",
+    "p3": "1",
+    "t3": "M",
+}
+
 
 def bits(response: httpx.Response) -> list[int]:
     """The bit positions of an answer's error code."""
