@@ -51,7 +51,7 @@ def blueprint(rt: "Runtime", base_url: Callable[[], str]) -> Blueprint:
             _template(),
             providers=[(name, p.title) for name, p in rt.providers.items()],
             base=base_url(),
-            now=rt.clock.now().isoformat(),
+            now=rt.clock.now().strftime("%Y-%m-%d %H:%M:%SZ"),
             frozen=rt.clock.frozen,
             version=_version(),
             token_required=bool(rt.config.control_token),

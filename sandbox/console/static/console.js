@@ -1167,7 +1167,7 @@ lifecycle:
         const loaded = await api("POST", "/scenarios", { yaml: text.value });
         toast(`Scenario “${loaded.name}” loaded`, "ok");
         text.value = "";
-        await ctx.refresh();
+        await Promise.all([ctx.refresh(), refreshCounts()]);
       } catch (err) {
         const details = (err.body && err.body.error && err.body.error.problems) || [err.message];
         problems.append(h("p", { class: "error" }, "The sandbox refused it; nothing changed:"),
@@ -1190,7 +1190,7 @@ lifecycle:
           actionButton("Unload", async () => {
             await api("DELETE", `/scenarios/${enc(s.name)}`);
             toast(`Scenario “${s.name}” unloaded`, "ok");
-            await ctx.refresh();
+            await Promise.all([ctx.refresh(), refreshCounts()]);
           }, { class: "unload" })),
         s.description ? h("p", null, s.description) : null,
         h("p", { class: "small muted" }, [
@@ -1244,7 +1244,9 @@ lifecycle:
       }
       advance(seconds, custom.value.trim()).then(() => { custom.value = ""; }).catch(fail);
     });
-    const toggle = actionButton("Freeze", async () => {
+    // Until the clock is read (a token may be needed first), the page's own rendering says.
+    const frozenAtLoad = $("#clock-mode").textContent.trim() === "frozen";
+    const toggle = actionButton(frozenAtLoad ? "Resume" : "Freeze", async () => {
       clock.data = await api("POST", clock.data && clock.data.frozen ? "/clock/resume" : "/clock/freeze");
       clock.fetchedAt = performance.now();
       renderClock();
