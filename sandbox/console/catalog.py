@@ -6,6 +6,7 @@ tallies, so a new provider shows up without a line written for it here."""
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Mapping
@@ -17,6 +18,8 @@ from sandbox.providers.base import ClientRequest, Provider, Tenant
 
 if TYPE_CHECKING:
     from sandbox.runtime import Runtime
+
+log = logging.getLogger("paysandbox")
 
 _WRITES = ("post", "put", "patch")
 _BODY_TYPES = ("application/json", "application/x-www-form-urlencoded")
@@ -89,6 +92,14 @@ def example_request(rt: "Runtime", provider: Provider, tenant: Tenant) -> dict[s
     belong to the documents' tenant (the provider's first default one) are translated to
     this tenant's. Credentials that depend on the request (a checksum, a fresh JWT) are
     computed now, on the sandbox clock. None when no operation qualifies."""
+    try:
+        return _example(rt, provider, tenant)
+    except Exception:  # a provider's auth hook or an odd spec must not break the catalog
+        log.exception("no example request for %s %s", provider.name, tenant.id)
+        return None
+
+
+def _example(rt: "Runtime", provider: Provider, tenant: Tenant) -> dict[str, Any] | None:
     operations = _operations(provider.spec_file)
     documented = provider.default_tenants[0] if provider.default_tenants else None
     translate = _Translator(documented, tenant)
