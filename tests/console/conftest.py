@@ -28,9 +28,11 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "console"
 WAIT_MS = 8000  # for what the console shows after polling (it polls every 1–2 s)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[object]:
-    """One Chromium for the session, in a fresh profile directory; each test gets a page."""
+    """One Chromium per test module, in a fresh profile directory; each test gets a page.
+    Not per session: while Playwright's sync API is open, its event loop counts as running
+    in this thread, and later tests that call asyncio.run() would fail."""
     if not CHROMIUM.exists():
         pytest.skip(
             "Debian's chromium is not installed (apt-get install chromium); .ci/run installs it"

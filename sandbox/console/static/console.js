@@ -800,8 +800,7 @@
               actionButton(event, async () => { await simulate(r, event, refresh, readParams()); paramsArea.value = ""; },
                 { class: "primary", dataset: { event } }))),
             h("details", { class: "params" }, h("summary", null, "With params (what a transition needs, e.g. a refund's amount)"), paramsArea))
-          : h("p", { class: "muted" }, r.allowed_events.length === 0 && r.scheduled.length === 0
-            ? "No transition is allowed from this state." : "No transition is allowed now."),
+          : h("p", { class: "muted" }, `No transition is allowed from ${r.state}.`),
         h("p", { class: "small muted" }, "Each button forces that transition now, through POST /_sandbox/simulate, with the events and webhooks a real one sends.")),
       h("div", { class: "grid-2" },
         h("section", { class: "card" },
