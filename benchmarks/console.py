@@ -4,12 +4,12 @@
     python benchmarks/console.py [--sizes 1000 100000] [--rounds 200]
 
 Payments are generated straight into a database file (as benchmarks/scaling.py does), a
-sandbox serves that file in this process, and each call is timed over HTTP, one at a
-time, `--rounds` times: the Resources page (first page, a page 50 pages deep by cursor,
-a page filtered by state), one resource with its history and webhooks, the providers'
-catalog with every tenant's counts, the scheduled timers and the journal. Prints the
-median and p95 in milliseconds per size, and the ratio of the largest size's medians to
-the smallest's. Figures for people; no test asserts a time.
+sandbox serves that file in this process, and each call is timed over HTTP, one request
+at a time, `--rounds` times, the calls taking turns: the Resources page (first page, a
+page 50 pages deep by cursor, a page filtered by state), one resource with its history
+and webhooks, the providers' catalog with every tenant's counts, the scheduled timers
+and the journal. Prints the median and p95 in milliseconds per size, and the ratio of
+the largest size's medians to the smallest's. Figures for people; no test asserts a time.
 """
 
 from __future__ import annotations
@@ -36,17 +36,25 @@ from sandbox.server import Sandbox  # noqa: E402
 CONSOLE = {"X-Paysandbox-Console": "1"}  # as the console sends its reads (not journaled)
 
 
-def _timed(call: Callable[[], httpx.Response], rounds: int) -> tuple[float, float]:
-    """Median and p95 milliseconds of `rounds` calls (after five to warm up)."""
-    for _ in range(5):
-        call().raise_for_status()
-    times = []
-    for _ in range(rounds):
-        began = time.perf_counter()
-        call().raise_for_status()
-        times.append((time.perf_counter() - began) * 1000)
-    times.sort()
-    return round(statistics.median(times), 2), round(times[int(len(times) * 0.95) - 1], 2)
+def _timed(calls: dict[str, Callable[[], httpx.Response]], rounds: int) -> dict[str, tuple]:
+    """Median and p95 milliseconds of each call over `rounds` rounds (after five to warm
+    up). The calls take turns within each round, so that whatever else the machine does
+    weighs on all of them alike."""
+    times: dict[str, list[float]] = {name: [] for name in calls}
+    for round_number in range(rounds + 5):
+        for name, call in calls.items():
+            began = time.perf_counter()
+            call().raise_for_status()
+            if round_number >= 5:
+                times[name].append((time.perf_counter() - began) * 1000)
+    found = {}
+    for name, taken in times.items():
+        taken.sort()
+        found[name] = (
+            round(statistics.median(taken), 2),
+            round(taken[int(len(taken) * 0.95) - 1], 2),
+        )
+    return found
 
 
 def measure(db: Path, sample: list[str], rounds: int) -> dict[str, tuple[float, float]]:
@@ -77,7 +85,7 @@ def measure(db: Path, sample: list[str], rounds: int) -> dict[str, tuple[float, 
             "timers (next 200)": lambda: client.get("/timers", params={"limit": 200}),
             "journal (200)": lambda: client.get("/requests", params={"limit": 200}),
         }
-        found = {name: _timed(call, rounds) for name, call in calls.items()}
+        found = _timed(calls, rounds)
         client.close()
     return found
 
