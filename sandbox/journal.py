@@ -25,8 +25,17 @@ log = logging.getLogger("paysandbox")
 
 BODY_LIMIT = 16_384  # bytes of each body kept in the journal
 PAGES_SEGMENT = "hosted"  # /<provider>/hosted/... is served by the pages app
-_UNRECORDED = ("/_sandbox/requests",)  # reading the journal does not change it
+# Reading the journal does not change it, and neither does loading the console's assets.
+_UNRECORDED = ("/_sandbox/requests", "/_console/")
 INBOX_PREFIX = "/_sandbox/inbox/"
+CONSOLE_ASSETS = "/_console/"  # the console's script and stylesheet (sandbox/console/)
+CONSOLE_HEADER = b"x-paysandbox-console"  # the console's own reads of the control API
+
+
+def _console_read(scope: Scope) -> bool:
+    """A GET the console sends to refresh what it shows: its polling would push real
+    traffic out of the bounded journal, so it is not recorded."""
+    return scope["method"] == "GET" and any(k == CONSOLE_HEADER for k, _ in scope["headers"])
 
 
 def _text(chunks: list[bytes], headers: list[tuple[bytes, bytes]]) -> str:
@@ -63,7 +72,7 @@ class SandboxASGI:
         self.log = request_logger(runtime.config)  # None unless `--log requests`
 
     def _target(self, path: str) -> ASGIApp:
-        if path == "/":
+        if path == "/" or path.startswith(CONSOLE_ASSETS):
             return self.pages
         parts = path.split("/", 3)
         if len(parts) > 2 and parts[2] == PAGES_SEGMENT and parts[1] in self.runtime.providers:
@@ -108,7 +117,9 @@ class SandboxASGI:
                 # between them and the inbox.
                 body = await read_body(receive)
                 scope, receive = {**scope, RAW_BODY: body}, replay(body)
-            if path.startswith(_UNRECORDED):
+            if path.startswith(_UNRECORDED) or (
+                path.startswith("/_sandbox/") and _console_read(scope)
+            ):
                 await target(scope, receive, send)
             else:
                 await self._recorded(target, scope, receive, send, path, representation)

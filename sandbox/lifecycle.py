@@ -566,6 +566,10 @@ class Engine:
         """Back to every provider's default machines."""
         self._overrides.clear()
 
+    def kinds(self, provider: str) -> list[str]:
+        """The kinds a provider declares in its lifecycle.yaml, in the file's order."""
+        return list(self._defaults.get(provider, {}))
+
     def has_machine(self, provider: str, kind: str) -> bool:
         """True if the provider declares this record kind in its lifecycle.yaml (a record
         kind, which never transitions, included)."""

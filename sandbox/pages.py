@@ -1,5 +1,6 @@
-"""The human-facing HTML pages (Flask): a landing page and each provider's hosted pages
-(checkout, payment links, offsite gateways), mounted at `/<provider>/hosted/`.
+"""The human-facing HTML pages (Flask): the console at `/` (`sandbox/console/`) and each
+provider's hosted pages (checkout, payment links, offsite gateways), mounted at
+`/<provider>/hosted/`.
 
 Every page is sent with anti-framing and a content security policy, and every form post
 must carry the page's own token (`{{ csrf_field() }}` in a template), so another site can
@@ -12,32 +13,17 @@ import hmac
 import secrets
 from typing import TYPE_CHECKING
 
-from flask import Flask, abort, current_app, g, render_template_string, request
+from flask import Flask, abort, current_app, g, request
 from flask.wrappers import Response
 from markupsafe import Markup
 
+from sandbox import console
 from sandbox.journal import PAGES_SEGMENT
 
 if TYPE_CHECKING:
     from sandbox.runtime import Runtime
 
 _RUNTIME_KEY = "PAYSANDBOX_RUNTIME"
-
-_INDEX = """<!doctype html>
-<html><head><meta charset="utf-8"><title>paysandbox</title>
-<style nonce="{{ csp_nonce }}">body{font-family:system-ui,sans-serif;max-width:50rem;margin:2rem auto;padding:0 1rem}
-code{background:#f3f3f3;padding:0 .3em}</style></head>
-<body><h1>paysandbox</h1>
-<p>Sandbox time: <code>{{ now }}</code>{% if frozen %} (frozen){% endif %}</p>
-<h2>Providers</h2><ul>
-{% for name, provider in providers.items() %}
-<li><b>{{ provider.title }}</b>: base URL <code>{{ base }}/{{ name }}</code>,
- <a href="/{{ name }}/ui/">API docs</a></li>
-{% endfor %}</ul>
-<h2>Control API</h2><p><a href="/_sandbox/ui/">/_sandbox</a>:
-reset, clock, credentials, request journal, simulate.</p>
-</body></html>"""
-
 
 CSRF_FIELD = "csrf_token"
 
@@ -82,10 +68,13 @@ def _protect(response: Response) -> Response:
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
+    # A page that calls the sandbox itself (the console) opens connect-src to its origin.
+    connect = g.get("csp_connect")
     response.headers["Content-Security-Policy"] = (
         "default-src 'none'; img-src 'self' data:; "
         f"style-src 'nonce-{nonce}'; script-src 'self' 'nonce-{nonce}'; "
-        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        + (f"connect-src {connect}; " if connect else "")
+        + "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     )
     return response
 
@@ -107,14 +96,5 @@ def build_pages(rt: "Runtime") -> Flask:
         if provider.pages is not None:
             app.register_blueprint(provider.pages(), url_prefix=f"/{name}/{PAGES_SEGMENT}")
 
-    @app.get("/")
-    def index() -> str:
-        return render_template_string(
-            _INDEX,
-            providers=rt.providers,
-            now=rt.clock.now().isoformat(),
-            frozen=rt.clock.frozen,
-            base=base_url(),
-        )
-
+    app.register_blueprint(console.blueprint(rt, base_url))  # `/` and its assets
     return app

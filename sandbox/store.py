@@ -219,6 +219,7 @@ class Store(Protocol):
         where: Where | None = None,
         order: str = "-created_at",
     ) -> list[str]: ...
+    def kinds(self, provider: str) -> dict[str, dict[str, int]]: ...
     def schedule(self, timer: Timer) -> None: ...
     def next_due(self) -> int | None: ...
     def due_timers(self, now: int, limit: int = 100) -> list[Timer]: ...
@@ -257,6 +258,7 @@ class Store(Protocol):
         status: int | None = None,
         method: str | None = None,
         limit: int = 100,
+        after: int = 0,
     ) -> list[JournalEntry]: ...
     def journal_clear(self) -> None: ...
     def enqueue_delivery(self, delivery: Delivery) -> None: ...
@@ -281,7 +283,9 @@ class Store(Protocol):
         resource_id: str | None = None,
         status: str | None = None,
         event: str | None = None,
+        tenant: str | None = None,
         limit: int = 100,
+        newest_first: bool = False,
     ) -> list[Delivery]: ...
     def delivery(self, delivery_id: str) -> Delivery | None: ...
     def attempts(self, delivery_id: str) -> list[DeliveryAttempt]: ...
@@ -779,10 +783,7 @@ class SQLiteStore:
                     return found
             # A miss asks the tallies again: a tenant or a kind may have come since (from
             # another worker, too); the pairs already probed are not probed twice.
-            pairs = self._conn.execute(
-                "SELECT DISTINCT tenant, kind FROM tallies WHERE provider=? AND dimension=''",
-                (provider,),
-            ).fetchall()
+            pairs = [(tenant, kind) for tenant, kind, _count in self._groups(provider)]
             self._pairs[provider] = pairs
             return self._probe(provider, id, [p for p in pairs if p not in (known or ())])
 
@@ -804,13 +805,8 @@ class SQLiteStore:
         by tenant then kind: ids are unique per (provider, tenant, kind) only, so a caller
         that knows neither can tell whether an id names one resource."""
         with self._lock:
-            pairs = self._conn.execute(
-                "SELECT DISTINCT tenant, kind FROM tallies WHERE provider=? AND dimension='' "
-                "ORDER BY tenant, kind",
-                (provider,),
-            ).fetchall()
             found = []
-            for pair_tenant, pair_kind in pairs:
+            for pair_tenant, pair_kind, _count in self._groups(provider):
                 if tenant not in (None, pair_tenant) or kind not in (None, pair_kind):
                     continue
                 row = self._conn.execute(
@@ -1021,6 +1017,34 @@ class SQLiteStore:
             f"kind=? AND dimension=? AND value IN ({','.join('?' * len(values))})",
             [provider, tenant, kind, dimension, *values],
         ).fetchone()[0]
+
+    def kinds(self, provider: str) -> dict[str, dict[str, int]]:
+        """How many records of each kind each tenant of a provider holds (tenant → kind →
+        count), from the tallies: no resource row is read."""
+        found: dict[str, dict[str, int]] = {}
+        with self._lock:
+            for tenant, kind, count in self._groups(provider):
+                found.setdefault(tenant, {})[kind] = count
+        return found
+
+    def _groups(self, provider: str) -> list[tuple[str, str, int]]:
+        """(tenant, kind, count) of every group a provider's tallies know. A loose index
+        scan, one seek per group: the tallies also count per parent (an order's payments),
+        and a provider can have a million parents but only a few groups."""
+        found = []
+        tenant, kind = "", ""
+        while True:
+            row = self._conn.execute(
+                "SELECT tenant, kind, dimension, count FROM tallies "
+                "WHERE provider=? AND (tenant, kind) > (?, ?) "
+                "ORDER BY provider, tenant, kind, dimension, value LIMIT 1",
+                (provider, tenant, kind),
+            ).fetchone()
+            if row is None:
+                return found
+            tenant, kind, dimension, count = row
+            # Every insert counts in the '' dimension first, which sorts first.
+            found.append((tenant, kind, count if dimension == "" else 0))
 
     # -- timers -----------------------------------------------------------------------
 
@@ -1278,10 +1302,12 @@ class SQLiteStore:
         status: int | None = None,
         method: str | None = None,
         limit: int = 100,
+        after: int = 0,
     ) -> list[JournalEntry]:
-        """Recorded requests, newest first; `path` matches as a prefix."""
+        """Recorded requests, newest first; `path` matches as a prefix; `after` keeps only
+        entries with a higher sequence number (what a live tail has not shown yet)."""
         self.flush_journal()
-        where, params = ["1=1"], []
+        where, params = ["seq>?"], [after]
         if provider is not None:
             where.append("provider=?")
             params.append(provider)
@@ -1453,22 +1479,25 @@ class SQLiteStore:
         resource_id: str | None = None,
         status: str | None = None,
         event: str | None = None,
+        tenant: str | None = None,
         limit: int = 100,
+        newest_first: bool = False,
     ) -> list[Delivery]:
-        """Deliveries in the order they were queued, filtered."""
+        """Deliveries in the order they were queued (or the newest first), filtered."""
         where, params = ["1=1"], []
         for column, value in (
             ("provider", provider),
             ("resource_id", resource_id),
             ("status", status),
             ("event", event),
+            ("tenant", tenant),
         ):
             if value is not None:
                 where.append(f"{column}=?")
                 params.append(value)
         rows = self._execute(
             f"SELECT {self._DELIVERY_COLUMNS} FROM deliveries WHERE {' AND '.join(where)} "
-            "ORDER BY seq LIMIT ?",
+            f"ORDER BY seq{' DESC' if newest_first else ''} LIMIT ?",
             [*params, limit],
         ).fetchall()
         return [self._delivery(row) for row in rows]

@@ -11,6 +11,7 @@ from connexion import request
 
 from sandbox.asgi import RAW_BODY
 from sandbox.clock import iso_z
+from sandbox.console.catalog import provider_info
 from sandbox.context import current
 from sandbox.errors import NOT_FOUND, ApiError
 from sandbox.lifecycle import parse_duration
@@ -18,7 +19,16 @@ from sandbox.runtime import LoadedScenario, Runtime
 from sandbox.scenario import model as scenario_model
 from sandbox.scenario.model import Limits, ScenarioError, ScenarioTooLarge
 from sandbox.scenario.requests import BodyProblems
-from sandbox.store import DeadTimer, Delivery, DuplicateRef, Event, JournalEntry, Record, Timer
+from sandbox.store import (
+    BadCursor,
+    DeadTimer,
+    Delivery,
+    DuplicateRef,
+    Event,
+    JournalEntry,
+    Record,
+    Timer,
+)
 from sandbox.webhooks import endpoint as webhook_endpoint
 
 
@@ -162,9 +172,10 @@ async def list_requests(
     status: int | None = None,
     method: str | None = None,
     limit: int = 100,
+    after: int = 0,
 ) -> dict[str, Any]:
     entries = current().store.journal(
-        provider=provider, path=path, status=status, method=method, limit=limit
+        provider=provider, path=path, status=status, method=method, limit=limit, after=after
     )
     return {"data": [_entry(e) for e in entries]}
 
@@ -284,6 +295,65 @@ async def create_resource(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
     except ValueError as exc:
         raise ApiError(400, "validation_error", str(exc)) from None
     return _resource(rt, record), 201
+
+
+async def list_providers() -> dict[str, Any]:
+    rt = current()
+    return {"data": [provider_info(rt, name) for name in rt.providers]}
+
+
+def listing_query(state: str | None) -> dict[str, Any]:
+    """The store query behind `GET /resources`: one state (or all), newest first, which
+    the store's listing indexes serve without reading other rows or sorting."""
+    return {"where": {"state": state}, "order": "-created_at"}
+
+
+def _listed_kinds(rt: Runtime, provider: str) -> list[str]:
+    """The kinds a provider declares, then the others it stores."""
+    declared = rt.engine.kinds(provider)
+    stored = {kind for kinds in rt.store.kinds(provider).values() for kind in kinds}
+    return declared + sorted(stored - set(declared))
+
+
+async def list_resources(
+    provider: str,
+    tenant: str | None = None,
+    kind: str | None = None,
+    state: str | None = None,
+    limit: int = 20,
+    after: str | None = None,
+) -> dict[str, Any]:
+    rt = current()
+    if provider not in rt.providers:
+        raise ApiError(
+            404, NOT_FOUND, f"No provider {provider!r}; providers: {', '.join(rt.providers)}."
+        )
+    tenants = [t.id for t in rt.tenants[provider]]
+    tenant = tenants[0] if tenant is None else tenant
+    if tenant not in tenants:
+        raise ApiError(
+            404, NOT_FOUND, f"{provider} has no tenant {tenant!r}; tenants: {', '.join(tenants)}."
+        )
+    kinds = _listed_kinds(rt, provider)
+    kind = (kinds[0] if kinds else "") if kind is None else kind
+    if kind not in kinds:
+        raise ApiError(
+            404, NOT_FOUND, f"{provider} keeps no {kind!r}; kinds: {', '.join(kinds) or 'none'}."
+        )
+    try:
+        page = rt.store.query(
+            provider, tenant, kind, **listing_query(state), limit=limit, after=after
+        )
+    except BadCursor as exc:
+        raise ApiError(400, "validation_error", f"{exc}.", field="after") from None
+    return {
+        "provider": provider,
+        "tenant": tenant,
+        "kind": kind,
+        "total": page.total,
+        "next_cursor": page.next_cursor,
+        "data": [_resource(rt, record) for record in page.records],
+    }
 
 
 async def get_resource(
@@ -406,11 +476,19 @@ async def list_webhooks(
     resource_id: str | None = None,
     event: str | None = None,
     status: str | None = None,
+    tenant: str | None = None,
+    order: str = "oldest",
     limit: int = 100,
 ) -> dict[str, Any]:
     rt = current()
     found = rt.store.deliveries(
-        provider=provider, resource_id=resource_id, event=event, status=status, limit=limit
+        provider=provider,
+        resource_id=resource_id,
+        event=event,
+        status=status,
+        tenant=tenant,
+        limit=limit,
+        newest_first=order == "newest",
     )
     return {"data": [_delivery(rt, d) for d in found]}
 

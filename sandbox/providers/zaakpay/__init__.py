@@ -4,7 +4,7 @@ hour."""
 from pathlib import Path
 
 from sandbox.providers.base import Provider
-from sandbox.providers.zaakpay import effects, errors, handlers, models, seed
+from sandbox.providers.zaakpay import auth, effects, errors, handlers, models, seed
 
 PROVIDER = Provider(
     name="zaakpay",
@@ -15,6 +15,7 @@ PROVIDER = Provider(
     default_tenants=seed.DEFAULT_TENANTS,
     seed=seed.seed,
     auth_hint=errors.AUTH_HINT,
+    client_auth=auth.client_auth,
     lifecycle=Path(__file__).with_name("lifecycle.yaml"),
     effects=effects.EFFECTS,
     builders=models.BUILDERS,
