@@ -707,6 +707,12 @@ class Engine:
                     if target not in machine.terminal:
                         for rule in machine.on_enter.get(target, ()):
                             self._arm(rule, updated, when, target)
+                    if not machine.allowed_from(target):
+                        # Nothing moves it on from here: its timers (an expiry armed at
+                        # creation, say) could only fire into refusals.
+                        self.store.cancel_timers(
+                            record.provider, record.tenant, record.kind, record.id, None
+                        )
                 if event:
                     self._emit(event, updated, when)
         except _Overtaken:
@@ -799,6 +805,8 @@ class Engine:
             return
         if timer.state is not None and updated.state != timer.state:
             return  # the transition left the state the timer belongs to
+        if not self.machine(timer.provider, timer.kind).allowed_from(updated.state):
+            return  # nothing moves it on from here
         if "at" in repeat:
             due = updated.data.get(repeat["at"])
             if isinstance(due, bool) or not isinstance(due, (int, float)) or due <= timer.due_at:

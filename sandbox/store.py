@@ -226,7 +226,7 @@ class Store(Protocol):
     def claim_timer(self, timer: Timer) -> bool: ...
     def timers_for(self, provider: str, resource_id: str) -> list[Timer]: ...
     def cancel_timers(
-        self, provider: str, tenant: str, kind: str, resource_id: str, state: str
+        self, provider: str, tenant: str, kind: str, resource_id: str, state: str | None
     ) -> None: ...
     def bury_timer(self, timer: Timer, failed_at: int, error: str) -> None: ...
     def scheduled_timers(
@@ -1101,15 +1101,16 @@ class SQLiteStore:
         return self.scheduled_timers(provider=provider, resource_id=resource_id, limit=-1)
 
     def cancel_timers(
-        self, provider: str, tenant: str, kind: str, resource_id: str, state: str
+        self, provider: str, tenant: str, kind: str, resource_id: str, state: str | None
     ) -> None:
-        """Drops a resource's timers armed on entering `state` (it is leaving the state)."""
+        """Drops a resource's timers armed on entering `state` (it is leaving the state), or
+        all of them (state None: it is in a state nothing leaves)."""
+        where = "provider=? AND resource_id=? AND tenant=? AND kind=?"
+        params: tuple[str, ...] = (provider, resource_id, tenant, kind)
+        if state is not None:
+            where, params = where + " AND state=?", (*params, state)
         with self._lock:
-            cursor = self._conn.execute(
-                "DELETE FROM timers WHERE provider=? AND resource_id=? AND tenant=? AND kind=? "
-                "AND state=?",
-                (provider, resource_id, tenant, kind, state),
-            )
+            cursor = self._conn.execute(f"DELETE FROM timers WHERE {where}", params)
             if cursor.rowcount:
                 self._next_due_cache = _UNKNOWN
 

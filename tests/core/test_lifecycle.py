@@ -163,3 +163,15 @@ def test_concurrent_processes_on_one_database_exactly_one_wins(tmp_path):
         worker.join(60)
     assert sum(results.get(timeout=5) for _ in workers) == 1
     assert SQLiteStore(db).get("p", "tenant", "thing", "t1").state in ("done", "failed")
+
+
+def test_a_state_nothing_leaves_drops_the_resources_timers():
+    engine = _engine()
+    _create(engine, "t1", payer="good")  # start at 10 s, finish at 30 s, expire at 60 s
+    _create(engine, "t2", payer="good")
+    assert len(engine.store.timers_for("p", "t1")) == 3
+    engine.apply("p", "tenant", "thing", "t1", "start")  # running: finish may still come
+    assert [t.action for t in engine.store.timers_for("p", "t1")] == ["start", "finish", "expire"]
+    engine.apply("p", "tenant", "thing", "t1", "finish")  # done: nothing leaves it
+    assert engine.store.timers_for("p", "t1") == []
+    assert len(engine.store.timers_for("p", "t2")) == 3  # another resource keeps its own
