@@ -10,6 +10,8 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
+from typing import Iterator
 
 import httpx
 import pytest
@@ -107,8 +109,7 @@ def test_requests_tail_follows_until_ctrl_c(paysandbox):
         httpx.get(paysandbox.url + "/zwitch/v1/payments/pay_second", headers=ZWITCH_A)
         assert "/zwitch/v1/payments/pay_second 404" in tail.stdout.readline()
     finally:
-        tail.send_signal(signal.SIGINT)
-        _, err = tail.communicate(timeout=20)
+        _, err = _stop(tail, signal.SIGINT)
     assert tail.returncode == 0 and "Traceback" not in err, err
 
 
@@ -172,9 +173,7 @@ def test_trigger_refuses_unknown_events_providers_and_tenants(paysandbox, capsys
 def test_an_unreachable_sandbox_is_one_line(verb):
     with closed_port() as port:
         url = f"http://127.0.0.1:{port}"
-        done = run_cli(
-            *[url if arg == "URL" else arg for arg in verb], env={"PAYSANDBOX_URL": url}
-        )
+        done = run_cli(*[url if arg == "URL" else arg for arg in verb], env={"PAYSANDBOX_URL": url})
     option = "--base-url" if "--base-url" in verb else "$PAYSANDBOX_URL or --url"
     one_line_error(done, f"cannot reach the sandbox at {url}", "paysandbox serve", option)
 
@@ -194,7 +193,24 @@ def _endpoint(sb: Sandbox, tenant: str = "acc_1234567890") -> dict:
     return next(e for e in listed if e["tenant"] == tenant)
 
 
-def _listen_until_registered(sb: Sandbox, port: int) -> subprocess.Popen:
+def _stop(process: subprocess.Popen, how: int) -> tuple[str, str]:
+    """Sends `how` and collects the output; a process that does not exit in time is
+    killed, so no test leaves one behind."""
+    if process.poll() is None:
+        process.send_signal(how)
+    try:
+        return process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        out, err = process.communicate()
+        raise AssertionError(f"did not exit on signal {how}: {err}") from None
+
+
+@contextmanager
+def _listening(sb: Sandbox) -> Iterator[subprocess.Popen]:
+    """`webhooks listen --register zwitch:acc_1234567890` on a port it picks, once it has
+    registered itself and accepts deliveries; killed on the way out whatever happened
+    (a test sends its own signal first and reads the output)."""
     listener = subprocess.Popen(
         [
             sys.executable,
@@ -203,7 +219,7 @@ def _listen_until_registered(sb: Sandbox, port: int) -> subprocess.Popen:
             "webhooks",
             "listen",
             "--port",
-            str(port),
+            "0",
             "--register",
             "zwitch:acc_1234567890",
             "--url",
@@ -215,11 +231,21 @@ def _listen_until_registered(sb: Sandbox, port: int) -> subprocess.Popen:
         cwd=ROOT,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
+    try:
+        _wait_until_registered(sb, listener)
+        yield listener
+    finally:
+        if listener.poll() is None:
+            listener.kill()
+            listener.communicate()
+
+
+def _wait_until_registered(sb: Sandbox, listener: subprocess.Popen) -> None:
     deadline = time.monotonic() + 60
     # Port 0: the listener picks one and registers it.
-    wanted = re.compile(rf"http://127\.0\.0\.1:{port or '[0-9]+'}/")
+    wanted = re.compile(r"http://127\.0\.0\.1:[0-9]+/")
     while not wanted.fullmatch(_endpoint(sb)["url"] or ""):
-        assert listener.poll() is None, listener.stderr.read()
+        assert listener.poll() is None, "the listener exited before registering"
         assert time.monotonic() < deadline, "the listener never registered"
         time.sleep(0.1)
     port = int(_endpoint(sb)["url"].rsplit(":", 1)[1].rstrip("/"))
@@ -227,7 +253,7 @@ def _listen_until_registered(sb: Sandbox, port: int) -> subprocess.Popen:
     while True:
         try:
             httpx.post(f"http://127.0.0.1:{port}/", json={"event": "ping"})
-            return listener
+            return
         except httpx.TransportError:
             assert time.monotonic() < deadline, "the listener never listened"
             time.sleep(0.1)
@@ -239,9 +265,8 @@ def test_listen_restores_the_previous_endpoint(paysandbox, stop):
     previous = {"url": "http://127.0.0.1:9/shop", "secret": "whsec_custom"}
     httpx.put(where, json=previous)
     try:
-        listener = _listen_until_registered(paysandbox, 0)
-        listener.send_signal(stop)
-        out, err = listener.communicate(timeout=30)
+        with _listening(paysandbox) as listener:
+            out, err = _stop(listener, stop)
         assert "Traceback" not in err, err
         assert _endpoint(paysandbox) == {
             "provider": "zwitch",
@@ -255,9 +280,8 @@ def test_listen_restores_the_previous_endpoint(paysandbox, stop):
 
 def test_listen_removes_an_endpoint_that_was_not_set(paysandbox):
     httpx.delete(paysandbox.url + "/_sandbox/webhooks/endpoints/zwitch/acc_1234567890")
-    listener = _listen_until_registered(paysandbox, 0)
-    listener.send_signal(signal.SIGINT)
-    out, err = listener.communicate(timeout=30)
+    with _listening(paysandbox) as listener:
+        out, err = _stop(listener, signal.SIGINT)
     assert "Traceback" not in err, err
     assert _endpoint(paysandbox)["url"] is None
     assert "has no webhook endpoint again" in out
