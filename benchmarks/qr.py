@@ -14,16 +14,20 @@ import base64
 import io
 import json
 import statistics
+import sys
 import time
+from pathlib import Path
 from typing import Any, Callable
 
 import zxingcpp
 
-from sandbox import qr
-from sandbox.app import build_app
-from sandbox.config import SandboxConfig
-from sandbox.providers.zwitch import models as zwitch_models
-from sandbox.runtime import Runtime
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's sandbox
+
+from sandbox import qr  # noqa: E402
+from sandbox.app import build_app  # noqa: E402
+from sandbox.config import SandboxConfig  # noqa: E402
+from sandbox.providers.zwitch import models as zwitch_models  # noqa: E402
+from sandbox.runtime import Runtime  # noqa: E402
 
 INTENT = (
     "upi://pay?pa=acc_1234567890%40zwitch&pn=TechMart%20India&am=100.50"
