@@ -4,6 +4,7 @@ trigger for every provider's events, simulate, and webhooks listen restoring end
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -118,17 +119,25 @@ def test_trigger_emits_the_event_as_a_webhook(paysandbox, capsys, provider, even
     tenants = httpx.get(paysandbox.url + "/_sandbox/credentials").json()[provider]
     tenant = tenants[-1]["id"]  # not the default one, to prove --tenant is used
     endpoint = f"{paysandbox.url}/_sandbox/webhooks/endpoints/{provider}/{tenant}"
-    inbox = f"trigger-{event}"
-    httpx.put(endpoint, json={"url": f"{paysandbox.url}/_sandbox/inbox/{inbox}"})
+    inbox = f"{paysandbox.url}/_sandbox/inbox/trigger-{event}"
+    httpx.put(endpoint, json={"url": inbox})
     try:
         code, out, err = cli(paysandbox, capsys, "trigger", provider, event, "--tenant", tenant)
         assert code == 0, err
-        assert f"{event}: webhook " in out
+        sent = re.search(rf"^{re.escape(event)}: webhook (whd_\w+) to (\S+) ", out, re.M)
+        assert sent and sent.group(2) == inbox, out
         httpx.post(paysandbox.url + "/_sandbox/webhooks/deliver")
-        received = httpx.get(f"{paysandbox.url}/_sandbox/inbox/{inbox}").json()["data"]
-        events = [__import__("json").loads(entry["body"]).get("event") for entry in received]
-        assert event in events
+        deliveries = httpx.get(
+            paysandbox.url + "/_sandbox/webhooks", params={"event": event}
+        ).json()["data"]
+        delivery = next(d for d in deliveries if d["id"] == sent.group(1))
+        assert (delivery["provider"], delivery["tenant"]) == (provider, tenant)
+        assert delivery["status"] == "delivered", delivery
+        received = httpx.get(inbox).json()["data"]
+        bodies = [entry["body"] for entry in received]
+        assert delivery["body"] in bodies  # the event's own notification arrived...
         assert all(entry["verified_by"] == f"{provider}:{tenant}" for entry in received)
+        assert f" {delivery['resource_id']} (" in out.splitlines()[0]  # the one it created
     finally:
         httpx.delete(endpoint)
 
@@ -140,10 +149,52 @@ def test_trigger_twice_makes_two_resources(paysandbox, capsys):
     assert "complete → completed" in second
 
 
-def test_zwitch_declares_a_trigger_for_every_documented_event():
-    from sandbox.providers.zwitch.webhooks import EVENTS
+def _documented_events() -> dict[str, set[str]]:
+    from sandbox.providers.zazpay.webhooks import PAYMENT_EVENTS, SUBSCRIPTION_EVENTS
+    from sandbox.providers.ztake.webhooks import EVENTS as ZTAKE_EVENTS
+    from sandbox.providers.zwitch.webhooks import EVENTS as ZWITCH_EVENTS
 
-    assert set(load_providers()["zwitch"].triggers) == set(EVENTS.values())
+    return {
+        "zwitch": set(ZWITCH_EVENTS.values()),
+        "ztake": set(ZTAKE_EVENTS.values()),
+        "zazpay": PAYMENT_EVENTS | SUBSCRIPTION_EVENTS,
+    }
+
+
+def test_every_provider_declares_a_trigger_for_every_webhook_event():
+    providers = load_providers()
+    documented = _documented_events()
+    assert set(documented) == {n for n, p in providers.items() if p.webhooks is not None}
+    for name, events in documented.items():
+        assert set(providers[name].triggers) == events, name
+
+
+@pytest.mark.parametrize("provider", ["zaakpay", "zoho"])
+def test_trigger_says_a_provider_without_webhooks_has_no_events(paysandbox, capsys, provider):
+    code, out, err = cli(paysandbox, capsys, "trigger", provider, "payment_captured")
+    assert code == 1 and out == "" and err.count("\n") == 1
+    assert f"{provider} sends no webhooks" in err and "paysandbox simulate" in err
+
+
+def test_trigger_finds_an_event_written_another_way(paysandbox, capsys):
+    code, out, err = cli(paysandbox, capsys, "trigger", "zazpay", "payment_captured")
+    assert code == 0, err
+    assert "PaymentCaptured: emitted, but zazpay 9418 has no webhook endpoint" in out
+    code, out, err = cli(paysandbox, capsys, "trigger", "ztake", "ORDER_EXPIRED")
+    assert code == 0 and "expire → Expired" in out, err
+
+
+def test_ztake_orders_notify_the_test_inbox_when_the_vendor_has_no_endpoint(paysandbox, capsys):
+    """An order's callbackUrl must be somewhere: the vendor's endpoint, else the inbox."""
+    httpx.delete(paysandbox.url + "/_sandbox/webhooks/endpoints/ztake/ZV1001")
+    code, out, err = cli(paysandbox, capsys, "trigger", "ztake", "order.succeeded")
+    assert code == 0, err
+    assert "  POST /api/payments/update → Succeeded" in out
+    inbox = f"{paysandbox.url}/_sandbox/inbox/trigger-ztake-ZV1001"
+    assert "order.succeeded: webhook whd_" in out and f" to {inbox} " in out
+    httpx.post(paysandbox.url + "/_sandbox/webhooks/deliver")
+    events = [json.loads(e["body"])["event"] for e in httpx.get(inbox).json()["data"]]
+    assert events == ["order.pending", "order.succeeded"]
 
 
 def test_trigger_refuses_unknown_events_providers_and_tenants(paysandbox, capsys):
