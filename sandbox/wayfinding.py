@@ -61,25 +61,34 @@ class Wayfinding:
             f"/{name}": tuple(r.suffix for r in provider.representations)
             for name, provider in runtime.providers.items()
         }
+        # Every path answered here, so any other request costs one dict lookup.
+        self._paths: dict[str, Callable[[Scope, bool], Answer | None]] = {
+            path: self._favicon for path in FAVICON_PATHS
+        }
+        for mount in self.mounts:
+            self._paths[f"/{mount}"] = self._paths[f"/{mount}/"] = self._to_docs
+        for name in runtime.providers:
+            self._paths[f"/{name}/{DOCS}"] = self._docs_home
+            self._paths[f"/{name}/{DOCS}index.html"] = self._docs_home
 
     # -- answered before routing -------------------------------------------------------
 
     def answer(self, scope: Scope) -> Answer | None:
-        """The answer for a request that needs no API: the favicon, a bare prefix's docs,
-        a docs home page with credentials; None for everything else."""
-        method, path = scope["method"], scope["path"]
-        if method not in _READING:
+        """The answer for a request that needs no API — the favicon, a bare prefix's docs,
+        a provider's docs page with credentials — or None."""
+        found = self._paths.get(scope["path"])
+        if found is None or scope["method"] not in _READING:
             return None
-        head = method == "HEAD"
-        if path in FAVICON_PATHS:
-            return lambda send: self._favicon(scope, send, head)
-        mount = path.strip("/")
-        if mount in self.mounts and path.count("/") <= 2:  # /zwitch or /zwitch/
-            location = f"/{mount}/{DOCS}".encode()
-            return lambda send: _send(send, 302, [(b"location", location)], b"", head)
-        return self._docs_home(path, head)
+        return found(scope, scope["method"] == "HEAD")
 
-    async def _favicon(self, scope: Scope, send: Send, head: bool) -> None:
+    def _to_docs(self, scope: Scope, head: bool) -> Answer:
+        location = f"/{scope['path'].strip('/')}/{DOCS}".encode()
+        return lambda send: _send(send, 302, [(b"location", location)], b"", head)
+
+    def _favicon(self, scope: Scope, head: bool) -> Answer:
+        return lambda send: self._send_favicon(scope, send, head)
+
+    async def _send_favicon(self, scope: Scope, send: Send, head: bool) -> None:
         headers = [
             (b"content-type", b"image/svg+xml"),
             (b"cache-control", _FAVICON_CACHE),
@@ -139,16 +148,14 @@ class Wayfinding:
 
     # -- Swagger UI with the test credentials ------------------------------------------
 
-    def _docs_home(self, path: str, head: bool) -> Answer | None:
+    def _docs_home(self, scope: Scope, head: bool) -> Answer | None:
         """Swagger UI's home page of a provider's API, its Authorize dialog filled in with
         the first tenant's credentials. Not when a control token guards the sandbox (the
         docs are public, the credentials then are not), nor for the control API: Connexion
         serves those pages as they are."""
-        mount, _, rest = path.lstrip("/").partition("/")
-        if rest not in (DOCS, DOCS + "index.html") or mount not in self.runtime.providers:
-            return None
         if self.runtime.config.control_token:
             return None
+        mount = scope["path"].lstrip("/").split("/", 1)[0]
         page = _swagger_home(f"/{mount}/openapi.json", self.credentials(mount))
         headers = [(b"content-type", b"text/html; charset=utf-8"), (b"cache-control", b"no-store")]
         return lambda send: _send(send, 200, headers, page, head)
