@@ -280,6 +280,20 @@ def find_trigger(provider: "Provider", event: str) -> tuple[str, "Trigger"]:
     raise ClientError(f"{provider.name} has no trigger {event!r}; known: {known}")
 
 
+class _Values(dict):
+    """A recipe's placeholder values; `webhook_url` is looked up the first time it is used."""
+
+    def __init__(self, recipe: "_Recipe", **values: Any) -> None:
+        super().__init__(**values)
+        self.recipe = recipe
+
+    def __missing__(self, key: str) -> Any:
+        if key != "webhook_url":
+            raise KeyError(key)
+        self[key] = self.recipe.webhook_url()
+        return self[key]
+
+
 class _Recipe:
     """One run of a trigger recipe against a running sandbox, as one tenant."""
 
@@ -293,34 +307,27 @@ class _Recipe:
         self.auth = ProviderAuth(
             provider, Tenant.from_dict(tenant), client.now_ms, prefix=f"/{provider.name}"
         )
-        self.values: dict[str, Any] = {
-            "tenant": tenant["id"],
+        self.values = _Values(
+            self,
+            tenant=tenant["id"],
             # Fresh per run, so idempotency never hands back an earlier trigger's resource.
-            "unique": secrets.token_hex(5),
-            "digits": "".join(secrets.choice("0123456789") for _ in range(12)),
-            "credentials": tenant.get("credentials", {}),
-            "profile": tenant.get("profile", {}),
-        }
+            unique=secrets.token_hex(5),
+            digits="".join(secrets.choice("0123456789") for _ in range(12)),
+            credentials=tenant.get("credentials", {}),
+            profile=tenant.get("profile", {}),
+        )
 
     def webhook_url(self) -> str:
         """Where the tenant's webhooks go: its endpoint, else the sandbox's test inbox."""
+        name, tenant = self.provider.name, self.tenant["id"]
         endpoints = self.client.call("GET", "/_sandbox/webhooks/endpoints")["data"]
-        for endpoint in endpoints:
-            if (endpoint["provider"], endpoint["tenant"]) == (
-                self.provider.name,
-                self.tenant["id"],
-            ):
-                if endpoint["url"]:
-                    return endpoint["url"]
-        return f"{self.client.url}/_sandbox/inbox/trigger-{self.provider.name}-{self.tenant['id']}"
+        configured = next(
+            (e["url"] for e in endpoints if (e["provider"], e["tenant"]) == (name, tenant)), None
+        )
+        return configured or f"{self.client.url}/_sandbox/inbox/trigger-{name}-{tenant}"
 
     def call(self, call: "Call") -> Any:
         """Sends one call as the tenant; returns its JSON answer."""
-        if (
-            "{webhook_url}" in json.dumps([call.path, call.body])
-            and "webhook_url" not in self.values
-        ):
-            self.values["webhook_url"] = self.webhook_url()
         path = f"/{self.provider.name}" + _fill(call.path, self.values)
         body = None if call.body is None else _fill(dict(call.body), self.values)
         options: dict[str, Any] = {"auth": self.auth}
@@ -347,9 +354,8 @@ class _Recipe:
                 "kind": recipe.kind,
                 "body": _fill(dict(recipe.fixture or {}), self.values),
             }
-            resource = self.client.call("POST", "/_sandbox/resources", ok=(201,), json=fixture)[
-                "id"
-            ]
+            created = self.client.call("POST", "/_sandbox/resources", ok=(201,), json=fixture)
+            resource = created["id"]
         self.values["id"] = resource
         return resource
 

@@ -69,8 +69,9 @@ def test_approval_then_monthly_payments_over_three_months(sb, zazpay, browser, c
     control.post("/webhooks/deliver")
     received = control.get("/inbox/zazpay-subs").json()["data"]
     fields = [dict(parse_qsl(entry["body"])) for entry in received]
-    assert fields[0]["subcription_status"] == "Active"
-    assert [f["status"] for f in fields[1:]] == ["Captured"] * 4
+    # Deliveries to different resources go out concurrently: arrival order is not theirs.
+    assert [f["subcription_status"] for f in fields if "subcription_status" in f] == ["Active"]
+    assert [f["status"] for f in fields if "status" in f] == ["Captured"] * 4
     assert all(f["subscription_id"] == created["subscription_id"] for f in fields)
     assert all(verify_ipn("zazpay_test_secret", entry["body"]) for entry in received)
     read = _read(zazpay, created["subscription_id"])
