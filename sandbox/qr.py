@@ -5,9 +5,10 @@ page and payment profile).
 Encoded by zxing-cpp (C++) with a fixed data mask: choosing the best of the eight masks is
 most of an encoder's work and any mask is valid for every reader, and each UPI collect
 request encodes its own payment, so this runs on every create. `benchmarks/qr.py`
-measures it against the alternatives (pure-Python segno took 13 ms a code, zxing-cpp
-choosing its mask 0.5 ms, this about 0.1 ms). The PNG is written here: 1 bit per pixel,
-four pixels a module, the standard quiet zone of four modules."""
+measures it against the alternatives (pure-Python segno took 13 ms a code, 4 ms with a
+fixed mask; zxing-cpp choosing its mask 0.8 ms; this 0.12 ms, a hand-written pure-Python
+encoder with precomputed layouts about the same). The PNG is written here: 1 bit per
+pixel, four pixels a module, the standard quiet zone of four modules."""
 
 from __future__ import annotations
 
@@ -64,18 +65,18 @@ def png(modules: bytes, side: int) -> bytes:
     digits = modules.translate(_HEX).decode("ascii")
     pad = "f" if side % 2 else ""  # fills the last byte; pixels past the width are ignored
     # Each module row is SCALE pixel rows: the first as it is (filter 0), the others "the
-    # same as the row above" (filter 2, all zeros), which zlib compresses at once.
-    same = b"\x02" + bytes((side * SCALE + 7) // 8)
-    lines = [
-        b"\x00" + bytes.fromhex(digits[start : start + side] + pad) + same * (SCALE - 1)
-        for start in range(0, side * side, side)
-    ]
+    # same as the row above" (filter 2, all zeros), which zlib compresses at once. The
+    # scanlines are written as one hex string: `between` ends a row and starts the next.
+    same = ("02" + "00" * ((side * SCALE + 7) // 8)) * (SCALE - 1)
+    between = pad + same + "00"
+    rows = [digits[start : start + side] for start in range(0, side * side, side)]
+    scanlines = bytes.fromhex("00" + between.join(rows) + pad + same)
     pixels = side * SCALE
     header = struct.pack(">IIBBBBB", pixels, pixels, 1, 0, 0, 0, 0)  # 1 bit, grayscale
     return (
         _PNG_SIGNATURE
         + _chunk(b"IHDR", header)
-        + _chunk(b"IDAT", zlib.compress(b"".join(lines), ZLIB_LEVEL))
+        + _chunk(b"IDAT", zlib.compress(scanlines, ZLIB_LEVEL))
         + _chunk(b"IEND", b"")
     )
 
