@@ -154,7 +154,11 @@ def build_app(runtime: Runtime) -> SandboxASGI:
     api = connexion.AsyncApp(
         __name__,
         lifespan=_lifespan(runtime),
-        swagger_ui_options=SwaggerUIOptions(swagger_ui=True),
+        # Swagger UI keeps what was entered in Authorize across reloads (the control token,
+        # a provider's credentials); provider pages also start filled in (wayfinding.py).
+        swagger_ui_options=SwaggerUIOptions(
+            swagger_ui=True, swagger_ui_config={"persistAuthorization": True}
+        ),
         validate_responses=runtime.config.validate_responses,
         validator_map=VALIDATORS,
     )

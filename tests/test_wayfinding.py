@@ -186,7 +186,17 @@ def test_swagger_ui_starts_with_the_first_tenants_credentials(sb):
 def test_swagger_ui_shows_no_credentials_when_a_control_token_guards_the_sandbox():
     with Sandbox(control_token="s3cret") as sb:
         page = httpx.get(sb.url + "/zwitch/ui/").text
+        config = httpx.get(sb.url + "/zwitch/ui/swagger-ui-config.json").json()
     assert "swagger-ui-bundle.js" in page and "ak_test_sandbox" not in page
+    assert 'configUrl: "swagger-ui-config.json"' in page  # Connexion's own page...
+    assert config == {"persistAuthorization": True}  # ...keeps what the user enters
+
+
+def test_the_control_api_docs_keep_the_token_entered_in_authorize(sb):
+    page = httpx.get(sb.url + "/_sandbox/ui/").text
+    assert 'configUrl: "swagger-ui-config.json"' in page
+    config = httpx.get(sb.url + "/_sandbox/ui/swagger-ui-config.json").json()
+    assert config == {"persistAuthorization": True}
 
 
 @pytest.mark.parametrize("name", [n for n in load_providers() if n != "zaakpay"])
