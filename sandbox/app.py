@@ -36,6 +36,7 @@ from sandbox.resources import spec_path
 from sandbox.runtime import Runtime
 from sandbox.security import security_map
 from sandbox.validation import VALIDATORS, ContentTypes
+from sandbox.wayfinding import Wayfinding
 
 log = logging.getLogger("paysandbox")
 # Connexion warns on every call to an operation that accepts several content types.
@@ -70,16 +71,21 @@ class SpecIndex:
         self._methods: list[tuple[re.Pattern[str], list[str]]] = []
         self.templates: dict[str, dict[str, str]] = {}  # mount name → operationId → template
         self.media_types: dict[str, dict[str, str]] = {}  # mount name → operationId → type
+        self.specs: dict[str, dict[str, Any]] = {}  # mount name → the parsed spec
+        # (mount, pattern of a path template without the mount, its methods)
+        self.routes: list[tuple[str, re.Pattern[str], list[str]]] = []
         for mount, path in specs.items():
             spec = yaml.safe_load(path.read_text())
+            self.specs[mount.lstrip("/")] = spec
             templates = self.templates.setdefault(mount.lstrip("/"), {})
             media_types = self.media_types.setdefault(mount.lstrip("/"), {})
             for template, item in spec.get("paths", {}).items():
-                pattern = re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(mount + template))
+                pattern = re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(template))
                 methods = [m.upper() for m in _METHODS if m in item]
                 if "GET" in methods:
                     methods.append("HEAD")
-                self._methods.append((re.compile(pattern + "$"), methods))
+                self._methods.append((re.compile(re.escape(mount) + pattern + "$"), methods))
+                self.routes.append((mount, re.compile(pattern + "$"), methods))
                 for method in _METHODS:
                     if method in item:
                         operation = item[method]
@@ -148,7 +154,11 @@ def build_app(runtime: Runtime) -> SandboxASGI:
     api = connexion.AsyncApp(
         __name__,
         lifespan=_lifespan(runtime),
-        swagger_ui_options=SwaggerUIOptions(swagger_ui=True),
+        # Swagger UI keeps what was entered in Authorize across reloads (the control token,
+        # a provider's credentials); provider pages also start filled in (wayfinding.py).
+        swagger_ui_options=SwaggerUIOptions(
+            swagger_ui=True, swagger_ui_config={"persistAuthorization": True}
+        ),
         validate_responses=runtime.config.validate_responses,
         validator_map=VALIDATORS,
     )
@@ -178,7 +188,8 @@ def build_app(runtime: Runtime) -> SandboxASGI:
     api.add_middleware(
         ContentTypes, position=MiddlewarePosition.BEFORE_VALIDATION, media_types=index.media_types
     )
-    handle = make_error_handler(runtime.providers, index.documented_methods)
+    wayfinding = Wayfinding(runtime, index)
+    handle = make_error_handler(runtime.providers, index.documented_methods, wayfinding.not_found)
     for exc in (ApiError, LifecycleError, ProblemException, HTTPException, Exception):
         api.add_error_handler(exc, handle)
     html = WSGIMiddleware(pages.build_pages(runtime))
@@ -192,7 +203,9 @@ def build_app(runtime: Runtime) -> SandboxASGI:
             )
         ]
         fast = FastPath(operations, index.templates, runtime.config.validate_responses)
-    return SandboxASGI(runtime, api, html, fast, is_operation=index.is_operation)
+    return SandboxASGI(
+        runtime, api, html, fast, is_operation=index.is_operation, wayfinding=wayfinding
+    )
 
 
 CONFIG_VARIABLE = "PAYSANDBOX_CONFIG"

@@ -690,9 +690,11 @@ def parser() -> argparse.ArgumentParser:
         help="create a resource and drive it to a webhook event (like `stripe trigger`)",
         formatter_class=defaults,
         description="Creates what EVENT needs through the provider's API as the tenant, then "
-        "simulates the transitions that emit it. Events: "
+        "takes the steps that emit it (API calls, simulated transitions). EVENT may be written "
+        "in any case, with _ . or - between words. Events: "
         + "; ".join(
-            f"{name}: {', '.join(p.triggers)}" for name, p in _providers().items() if p.triggers
+            f"{name}: {', '.join(p.triggers) if p.webhooks else 'none (it sends no webhooks)'}"
+            for name, p in _providers().items()
         ),
     )
     trigger.add_argument("provider", type=_provider_name)

@@ -9,12 +9,15 @@ import os
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
 
 import httpx
 
 from sandbox.config import TOKEN_HEADER, TOKEN_VARIABLE
 from sandbox.lifecycle import parse_duration
+
+if TYPE_CHECKING:
+    from sandbox.providers.base import Call, Provider, Trigger
 
 URL_VARIABLE = "PAYSANDBOX_URL"
 DEFAULT_URL = "http://127.0.0.1:8000"
@@ -84,6 +87,10 @@ class SandboxClient:
         if response.status_code in (403, 421) and path.startswith("/_sandbox"):
             raise ClientError(f"the sandbox refused {method} {path}: {_message(response)}")
         return response
+
+    def now_ms(self) -> int:
+        """The sandbox's clock (epoch ms), for credentials minted on it."""
+        return int(self.call("GET", "/_sandbox/clock")["now_ms"])
 
     def call(self, method: str, path: str, ok: tuple[int, ...] = (200,), **options: Any) -> Any:
         """A control call whose status must be in `ok`; returns its JSON (None if empty)."""
@@ -230,14 +237,127 @@ def simulate(client: SandboxClient, provider: str, resource: str, event: str) ->
     )
 
 
-def _fill(value: Any, unique: str) -> Any:
+def _fill(value: Any, values: Mapping[str, Any]) -> Any:
+    """A recipe's path or body with its placeholders filled (see `providers.base.Call`)."""
     if isinstance(value, str):
-        return value.replace("{unique}", unique)
+        try:
+            return value.format_map(values)
+        except (KeyError, IndexError) as exc:
+            raise ClientError(f"the trigger recipe names {exc}, which it does not have") from None
     if isinstance(value, Mapping):
-        return {k: _fill(v, unique) for k, v in value.items()}
+        return {k: _fill(v, values) for k, v in value.items()}
     if isinstance(value, list):
-        return [_fill(v, unique) for v in value]
+        return [_fill(v, values) for v in value]
     return value
+
+
+def _field(answer: Any, dotted: str) -> Any:
+    for name in dotted.split("."):
+        if not isinstance(answer, Mapping) or name not in answer:
+            raise ClientError(f"the answer has no {dotted!r}: {json.dumps(answer)[:200]}")
+        answer = answer[name]
+    return answer
+
+
+def _words(name: str) -> str:
+    return "".join(ch for ch in name.lower() if ch.isalnum())
+
+
+def find_trigger(provider: "Provider", event: str) -> tuple[str, "Trigger"]:
+    """The recipe for `event`, by its name or the same words written another way
+    (`payment_captured` finds ZazPay's `PaymentCaptured`, `order_pending` ZTake's
+    `order.pending`); a provider without webhooks, or an unknown event, is a ClientError."""
+    if provider.webhooks is None:
+        raise ClientError(
+            f"{provider.name} sends no webhooks ({provider.title}'s API documents none), so "
+            "there is no event to trigger; create its resources with POST /_sandbox/resources "
+            "and move them with `paysandbox simulate`"
+        )
+    for name, recipe in provider.triggers.items():
+        if name == event or _words(name) == _words(event):
+            return name, recipe
+    known = ", ".join(provider.triggers) or "none"
+    raise ClientError(f"{provider.name} has no trigger {event!r}; known: {known}")
+
+
+class _Values(dict):
+    """A recipe's placeholder values; `webhook_url` is looked up the first time it is used."""
+
+    def __init__(self, recipe: "_Recipe", **values: Any) -> None:
+        super().__init__(**values)
+        self.recipe = recipe
+
+    def __missing__(self, key: str) -> Any:
+        if key != "webhook_url":
+            raise KeyError(key)
+        self[key] = self.recipe.webhook_url()
+        return self[key]
+
+
+class _Recipe:
+    """One run of a trigger recipe against a running sandbox, as one tenant."""
+
+    def __init__(
+        self, client: SandboxClient, provider: "Provider", tenant: Mapping[str, Any]
+    ) -> None:
+        from sandbox.clientauth import ProviderAuth
+        from sandbox.providers.base import Tenant
+
+        self.client, self.provider, self.tenant = client, provider, tenant
+        self.auth = ProviderAuth(
+            provider, Tenant.from_dict(tenant), client.now_ms, prefix=f"/{provider.name}"
+        )
+        self.values = _Values(
+            self,
+            tenant=tenant["id"],
+            # Fresh per run, so idempotency never hands back an earlier trigger's resource.
+            unique=secrets.token_hex(5),
+            digits="".join(secrets.choice("0123456789") for _ in range(12)),
+            credentials=tenant.get("credentials", {}),
+            profile=tenant.get("profile", {}),
+        )
+
+    def webhook_url(self) -> str:
+        """Where the tenant's webhooks go: its endpoint, else the sandbox's test inbox."""
+        name, tenant = self.provider.name, self.tenant["id"]
+        endpoints = self.client.call("GET", "/_sandbox/webhooks/endpoints")["data"]
+        configured = next(
+            (e["url"] for e in endpoints if (e["provider"], e["tenant"]) == (name, tenant)), None
+        )
+        return configured or f"{self.client.url}/_sandbox/inbox/trigger-{name}-{tenant}"
+
+    def call(self, call: "Call") -> Any:
+        """Sends one call as the tenant; returns its JSON answer."""
+        path = f"/{self.provider.name}" + _fill(call.path, self.values)
+        body = None if call.body is None else _fill(dict(call.body), self.values)
+        options: dict[str, Any] = {"auth": self.auth}
+        if body is not None:
+            options["data" if call.form else "json"] = body
+        response = self.client.send(call.method, path, **options)
+        if response.status_code not in call.ok:
+            raise ClientError(
+                f"{call.method} {path} answered {response.status_code}: {_message(response)}"
+            )
+        answer = response.json() if response.content else None
+        for name, dotted in call.save.items():
+            self.values[name] = _field(answer, dotted)
+        return answer
+
+    def create(self, recipe: "Trigger") -> str:
+        """Creates the recipe's resource; returns its id."""
+        if recipe.create is not None:
+            resource = str(_field(self.call(recipe.create), recipe.id_field))
+        else:
+            fixture = {
+                "provider": self.provider.name,
+                "tenant": self.tenant["id"],
+                "kind": recipe.kind,
+                "body": _fill(dict(recipe.fixture or {}), self.values),
+            }
+            created = self.client.call("POST", "/_sandbox/resources", ok=(201,), json=fixture)
+            resource = created["id"]
+        self.values["id"] = resource
+        return resource
 
 
 def trigger(
@@ -247,11 +367,8 @@ def trigger(
     tenant, drives it there and reports the webhook; returns the resource id."""
     from sandbox.providers import load_providers
 
-    declared = load_providers([provider])[provider].triggers
-    if event not in declared:
-        known = ", ".join(declared) or "none"
-        raise ClientError(f"{provider} has no trigger {event!r}; known: {known}")
-    recipe = declared[event]
+    loaded = load_providers([provider])[provider]
+    event, recipe = find_trigger(loaded, event)
     tenants = client.call("GET", "/_sandbox/credentials").get(provider)
     if not tenants:
         raise ClientError(f"the sandbox at {client.url} does not serve {provider}")
@@ -259,20 +376,18 @@ def trigger(
     if chosen is None:
         known = ", ".join(t["id"] for t in tenants)
         raise ClientError(f"{provider} has no tenant {tenant!r}; known: {known}")
-    # A fresh reference per run, so idempotency never hands back an earlier trigger's resource.
-    body = _fill(dict(recipe.body), secrets.token_hex(5))
-    path = f"/{provider}" + recipe.path.format(tenant=chosen["id"])
-    response = client.send(recipe.method, path, json=body, headers=chosen["headers"])
-    if response.status_code >= 300:
-        raise ClientError(
-            f"{recipe.method} {path} answered {response.status_code}: {_message(response)}"
-        )
-    resource = response.json()[recipe.id_field]
+    run = _Recipe(client, loaded, chosen)
+    resource = run.create(recipe)
     state = client.call("GET", f"/_sandbox/resources/{provider}/{resource}")["state"]
     write(f"{provider} {chosen['id']}: created {recipe.kind} {resource} ({state})")
     for step in recipe.steps:
-        state = simulate(client, provider, resource, step)["state"]
-        write(f"  {step} → {state}")
+        if isinstance(step, str):
+            state = simulate(client, provider, resource, step)["state"]
+            write(f"  {step} → {state}")
+        else:
+            run.call(step)
+            state = client.call("GET", f"/_sandbox/resources/{provider}/{resource}")["state"]
+            write(f"  {step.method} {_fill(step.path, run.values)} → {state}")
     deliveries = client.call(
         "GET", "/_sandbox/webhooks", params={"resource_id": resource, "event": event}
     )["data"]

@@ -46,6 +46,7 @@ _FIELD_SUFFIX = re.compile(r" - '([^']*)'$")
 # Messages echo bad values; a 20 MB value must not come back whole.
 QUOTE_PREFIX = 40  # characters of a quoted value kept in a message
 MESSAGE_LIMIT = 500  # characters of a message, whatever it quotes
+NO_SUCH_ENDPOINT = "No such endpoint. Check the path against the API reference."
 _LONG_QUOTED = re.compile(r"""(['"])([^'"\n]{%d})[^'"\n]+\1""" % QUOTE_PREFIX)
 
 
@@ -152,7 +153,7 @@ def _from_problem(status: int, detail: str, auth_hint: str) -> ApiError:
     if status == 401:
         detail = f"{detail.rstrip('.')}. {auth_hint}".strip()
     elif status == 404 and detail in ("", "Not Found"):
-        detail = "No such endpoint. Check the path against the API reference."
+        detail = NO_SUCH_ENDPOINT
     elif status == 405:
         detail = "This endpoint does not support that HTTP method."
     return ApiError(status, code, detail or "The request could not be processed.", field=field)
@@ -177,6 +178,15 @@ def encode_error(provider: "Provider | None", exc: Exception) -> tuple[bytes, in
     return json.dumps(body).encode(), status, err.headers
 
 
+def _no_route(exc: Exception) -> bool:
+    """Whether the router found nothing at the path (not a handler's missing resource)."""
+    if not isinstance(exc, (ProblemException, HTTPException)) or isinstance(exc, ApiError):
+        return False
+    status = getattr(exc, "status", None) or getattr(exc, "status_code", None)
+    detail = str(getattr(exc, "detail", "") or getattr(exc, "title", "") or "")
+    return status == 404 and detail in ("", "Not Found")
+
+
 def json_response(
     body: Any, status: int, headers: dict[str, str] | None = None
 ) -> ConnexionResponse:
@@ -193,12 +203,16 @@ def json_response(
 def make_error_handler(
     providers: dict[str, "Provider"],
     documented_methods: Callable[[str], list[str]],
+    elsewhere: Callable[[str, str], ApiError | None] = lambda _method, _path: None,
 ) -> Callable[[ConnexionRequest, Exception], ConnexionResponse]:
     """The one handler registered for every exception: picks the provider from the first
-    path segment so no generic problem+json leaks out under a provider's prefix."""
+    path segment so no generic problem+json leaks out under a provider's prefix. A path no
+    route serves may be served elsewhere (`elsewhere(method, path)` says where)."""
 
     def handle(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         segment = request.url.path.lstrip("/").split("/", 1)[0]
+        if _no_route(exc):
+            exc = elsewhere(request.method, request.url.path) or exc
         body, status, headers = encode_error(providers.get(segment), exc)
         if status == 405:
             # The router knows only the route it matched first; the spec knows them all.

@@ -26,6 +26,7 @@ CONTROL_PREFIX = "/_sandbox"
 INBOX_PREFIX = "/_sandbox/inbox/"
 # Swagger UI and the spec hold no secrets, and the UI is where a person enters the token.
 _DOCS = ("/_sandbox/ui", "/_sandbox/openapi.json", "/_sandbox/openapi.yaml")
+_DOCS_ENTRY = ("/_sandbox", "/_sandbox/")  # a redirect to the docs
 _STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 # What an HTML form (or a no-cors fetch) can send cross-site without a CORS preflight.
 _SIMPLE_TYPES = {"text/plain", "application/x-www-form-urlencoded", "multipart/form-data"}
@@ -220,7 +221,7 @@ class Guard:
         path, method = scope["path"], scope["method"]
         if path != CONTROL_PREFIX and not path.startswith(CONTROL_PREFIX + "/"):
             return None
-        if path.startswith(_DOCS):
+        if path.startswith(_DOCS) or (path in _DOCS_ENTRY and method in ("GET", "HEAD")):
             return None
         receiving = path.startswith(INBOX_PREFIX) and method == "POST"
         if method in _STATE_CHANGING:
@@ -320,4 +321,3 @@ def _capped(receive: Receive, limit: int) -> Receive:
         return message
 
     return bounded
-

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -20,6 +20,9 @@ from sandbox.representations import Representation, reencoding, strip_suffix
 from sandbox.requestlog import request_logger, tenant_of
 from sandbox.runtime import Runtime
 from sandbox.store import JournalEntry
+
+if TYPE_CHECKING:
+    from sandbox.wayfinding import Wayfinding
 
 log = logging.getLogger("paysandbox")
 
@@ -62,6 +65,7 @@ class SandboxASGI:
         pages: ASGIApp,
         fast: FastPath | None = None,
         is_operation: Callable[[str], bool] = lambda _path: True,
+        wayfinding: "Wayfinding | None" = None,
     ) -> None:
         self.runtime = runtime
         self.api = api
@@ -70,6 +74,7 @@ class SandboxASGI:
         self.guard = Guard(runtime)
         self.is_operation = is_operation  # whether a path is documented (suffix stripping)
         self.log = request_logger(runtime.config)  # None unless `--log requests`
+        self.wayfinding = wayfinding  # the favicon, docs redirects (not journaled)
 
     def _target(self, path: str) -> ASGIApp:
         if path == "/" or path.startswith(CONSOLE_ASSETS):
@@ -93,6 +98,10 @@ class SandboxASGI:
             if admitted is None:
                 return  # refused before any work: Host, origin, token or size
             receive = admitted
+            answer = self.wayfinding.answer(scope) if self.wayfinding is not None else None
+            if answer is not None:
+                await answer(send)
+                return
             self.runtime.sync()
             try:
                 self.runtime.tick()

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from flask import Flask, abort, current_app, g, request
 from flask.wrappers import Response
 from markupsafe import Markup
+from werkzeug.exceptions import NotFound
 
 from sandbox import console
 from sandbox.journal import PAGES_SEGMENT
@@ -26,6 +27,26 @@ if TYPE_CHECKING:
 _RUNTIME_KEY = "PAYSANDBOX_RUNTIME"
 
 CSRF_FIELD = "csrf_token"
+
+# A hosted link that leads nowhere, in the look of the hosted pages.
+_NOT_FOUND = """<!doctype html>
+<html><head><meta charset="utf-8"><title>Page not found · {{ title }} sandbox</title>
+<link rel="icon" type="image/svg+xml" href="/favicon.svg">
+<style nonce="{{ csp_nonce }}">
+body{font-family:system-ui,sans-serif;max-width:28rem;margin:2rem auto;padding:0 1rem;color:#222}
+.box{border:1px solid #ddd;border-radius:8px;padding:1rem 1.25rem}
+.muted{color:#666}code{background:#f3f3f3;padding:0 .3em;word-break:break-all}
+.banner{background:#fff4ce;padding:.4rem .75rem;border-radius:6px;margin-bottom:1rem;font-size:.9rem}
+</style></head>
+<body><div class="banner">paysandbox: a simulated {{ title }} page. No money moves.</div>
+<div class="box">
+  <h1>Page not found</h1>
+  <p>This sandbox has no page at <code>{{ path }}</code>.</p>
+  <p class="muted">Payment links and checkout pages come from the API's answers, each
+  for one resource. A link stops opening when its resource is gone: after a reset, or a
+  restart without <code>--db</code> or with another <code>--seed</code>.</p>
+  <p><a href="/{{ name }}/ui/">{{ title }} API docs</a> · <a href="/">the sandbox</a></p>
+</div></body></html>"""
 
 
 def runtime() -> "Runtime":
@@ -85,6 +106,15 @@ def _nonce() -> dict[str, object]:
     return {"csp_nonce": g.csp_nonce, "csrf_field": _csrf_field, "base_url": base_url}
 
 
+def _not_found(error: NotFound) -> tuple[str, int] | NotFound:
+    segment, _, rest = request.path.lstrip("/").partition("/")
+    provider = runtime().providers.get(segment)
+    if provider is None or not rest.startswith(PAGES_SEGMENT + "/"):
+        return error  # not a hosted page: Flask's own answer
+    page = render_template_string(_NOT_FOUND, title=provider.title, name=segment, path=request.path)
+    return page, 404
+
+
 def build_pages(rt: "Runtime") -> Flask:
     """The Flask app holding every provider's pages."""
     app = Flask("paysandbox")
@@ -92,6 +122,7 @@ def build_pages(rt: "Runtime") -> Flask:
     app.before_request(_check_csrf)
     app.after_request(_protect)
     app.context_processor(_nonce)
+    app.register_error_handler(404, _not_found)
     for name, provider in rt.providers.items():
         if provider.pages is not None:
             app.register_blueprint(provider.pages(), url_prefix=f"/{name}/{PAGES_SEGMENT}")

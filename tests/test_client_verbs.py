@@ -4,12 +4,15 @@ trigger for every provider's events, simulate, and webhooks listen restoring end
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
+from typing import Iterator
 
 import httpx
 import pytest
@@ -107,8 +110,7 @@ def test_requests_tail_follows_until_ctrl_c(paysandbox):
         httpx.get(paysandbox.url + "/zwitch/v1/payments/pay_second", headers=ZWITCH_A)
         assert "/zwitch/v1/payments/pay_second 404" in tail.stdout.readline()
     finally:
-        tail.send_signal(signal.SIGINT)
-        _, err = tail.communicate(timeout=20)
+        _, err = _stop(tail, signal.SIGINT)
     assert tail.returncode == 0 and "Traceback" not in err, err
 
 
@@ -117,17 +119,25 @@ def test_trigger_emits_the_event_as_a_webhook(paysandbox, capsys, provider, even
     tenants = httpx.get(paysandbox.url + "/_sandbox/credentials").json()[provider]
     tenant = tenants[-1]["id"]  # not the default one, to prove --tenant is used
     endpoint = f"{paysandbox.url}/_sandbox/webhooks/endpoints/{provider}/{tenant}"
-    inbox = f"trigger-{event}"
-    httpx.put(endpoint, json={"url": f"{paysandbox.url}/_sandbox/inbox/{inbox}"})
+    inbox = f"{paysandbox.url}/_sandbox/inbox/trigger-{event}"
+    httpx.put(endpoint, json={"url": inbox})
     try:
         code, out, err = cli(paysandbox, capsys, "trigger", provider, event, "--tenant", tenant)
         assert code == 0, err
-        assert f"{event}: webhook " in out
+        sent = re.search(rf"^{re.escape(event)}: webhook (whd_\w+) to (\S+) ", out, re.M)
+        assert sent and sent.group(2) == inbox, out
         httpx.post(paysandbox.url + "/_sandbox/webhooks/deliver")
-        received = httpx.get(f"{paysandbox.url}/_sandbox/inbox/{inbox}").json()["data"]
-        events = [__import__("json").loads(entry["body"]).get("event") for entry in received]
-        assert event in events
+        deliveries = httpx.get(
+            paysandbox.url + "/_sandbox/webhooks", params={"event": event}
+        ).json()["data"]
+        delivery = next(d for d in deliveries if d["id"] == sent.group(1))
+        assert (delivery["provider"], delivery["tenant"]) == (provider, tenant)
+        assert delivery["status"] == "delivered", delivery
+        received = httpx.get(inbox).json()["data"]
+        bodies = [entry["body"] for entry in received]
+        assert delivery["body"] in bodies  # the event's own notification arrived...
         assert all(entry["verified_by"] == f"{provider}:{tenant}" for entry in received)
+        assert f" {delivery['resource_id']} (" in out.splitlines()[0]  # the one it created
     finally:
         httpx.delete(endpoint)
 
@@ -139,10 +149,52 @@ def test_trigger_twice_makes_two_resources(paysandbox, capsys):
     assert "complete → completed" in second
 
 
-def test_zwitch_declares_a_trigger_for_every_documented_event():
-    from sandbox.providers.zwitch.webhooks import EVENTS
+def _documented_events() -> dict[str, set[str]]:
+    from sandbox.providers.zazpay.webhooks import PAYMENT_EVENTS, SUBSCRIPTION_EVENTS
+    from sandbox.providers.ztake.webhooks import EVENTS as ZTAKE_EVENTS
+    from sandbox.providers.zwitch.webhooks import EVENTS as ZWITCH_EVENTS
 
-    assert set(load_providers()["zwitch"].triggers) == set(EVENTS.values())
+    return {
+        "zwitch": set(ZWITCH_EVENTS.values()),
+        "ztake": set(ZTAKE_EVENTS.values()),
+        "zazpay": PAYMENT_EVENTS | SUBSCRIPTION_EVENTS,
+    }
+
+
+def test_every_provider_declares_a_trigger_for_every_webhook_event():
+    providers = load_providers()
+    documented = _documented_events()
+    assert set(documented) == {n for n, p in providers.items() if p.webhooks is not None}
+    for name, events in documented.items():
+        assert set(providers[name].triggers) == events, name
+
+
+@pytest.mark.parametrize("provider", ["zaakpay", "zoho"])
+def test_trigger_says_a_provider_without_webhooks_has_no_events(paysandbox, capsys, provider):
+    code, out, err = cli(paysandbox, capsys, "trigger", provider, "payment_captured")
+    assert code == 1 and out == "" and err.count("\n") == 1
+    assert f"{provider} sends no webhooks" in err and "paysandbox simulate" in err
+
+
+def test_trigger_finds_an_event_written_another_way(paysandbox, capsys):
+    code, out, err = cli(paysandbox, capsys, "trigger", "zazpay", "payment_captured")
+    assert code == 0, err
+    assert "PaymentCaptured: emitted, but zazpay 9418 has no webhook endpoint" in out
+    code, out, err = cli(paysandbox, capsys, "trigger", "ztake", "ORDER_EXPIRED")
+    assert code == 0 and "expire → Expired" in out, err
+
+
+def test_ztake_orders_notify_the_test_inbox_when_the_vendor_has_no_endpoint(paysandbox, capsys):
+    """An order's callbackUrl must be somewhere: the vendor's endpoint, else the inbox."""
+    httpx.delete(paysandbox.url + "/_sandbox/webhooks/endpoints/ztake/ZV1001")
+    code, out, err = cli(paysandbox, capsys, "trigger", "ztake", "order.succeeded")
+    assert code == 0, err
+    assert "  POST /api/payments/update → Succeeded" in out
+    inbox = f"{paysandbox.url}/_sandbox/inbox/trigger-ztake-ZV1001"
+    assert "order.succeeded: webhook whd_" in out and f" to {inbox} " in out
+    httpx.post(paysandbox.url + "/_sandbox/webhooks/deliver")
+    events = [json.loads(e["body"])["event"] for e in httpx.get(inbox).json()["data"]]
+    assert events == ["order.pending", "order.succeeded"]
 
 
 def test_trigger_refuses_unknown_events_providers_and_tenants(paysandbox, capsys):
@@ -172,9 +224,7 @@ def test_trigger_refuses_unknown_events_providers_and_tenants(paysandbox, capsys
 def test_an_unreachable_sandbox_is_one_line(verb):
     with closed_port() as port:
         url = f"http://127.0.0.1:{port}"
-        done = run_cli(
-            *[url if arg == "URL" else arg for arg in verb], env={"PAYSANDBOX_URL": url}
-        )
+        done = run_cli(*[url if arg == "URL" else arg for arg in verb], env={"PAYSANDBOX_URL": url})
     option = "--base-url" if "--base-url" in verb else "$PAYSANDBOX_URL or --url"
     one_line_error(done, f"cannot reach the sandbox at {url}", "paysandbox serve", option)
 
@@ -194,7 +244,24 @@ def _endpoint(sb: Sandbox, tenant: str = "acc_1234567890") -> dict:
     return next(e for e in listed if e["tenant"] == tenant)
 
 
-def _listen_until_registered(sb: Sandbox, port: int) -> subprocess.Popen:
+def _stop(process: subprocess.Popen, how: int) -> tuple[str, str]:
+    """Sends `how` and collects the output; a process that does not exit in time is
+    killed, so no test leaves one behind."""
+    if process.poll() is None:
+        process.send_signal(how)
+    try:
+        return process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        out, err = process.communicate()
+        raise AssertionError(f"did not exit on signal {how}: {err}") from None
+
+
+@contextmanager
+def _listening(sb: Sandbox) -> Iterator[subprocess.Popen]:
+    """`webhooks listen --register zwitch:acc_1234567890` on a port it picks, once it has
+    registered itself and accepts deliveries; killed on the way out whatever happened
+    (a test sends its own signal first and reads the output)."""
     listener = subprocess.Popen(
         [
             sys.executable,
@@ -203,7 +270,7 @@ def _listen_until_registered(sb: Sandbox, port: int) -> subprocess.Popen:
             "webhooks",
             "listen",
             "--port",
-            str(port),
+            "0",
             "--register",
             "zwitch:acc_1234567890",
             "--url",
@@ -215,11 +282,21 @@ def _listen_until_registered(sb: Sandbox, port: int) -> subprocess.Popen:
         cwd=ROOT,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
+    try:
+        _wait_until_registered(sb, listener)
+        yield listener
+    finally:
+        if listener.poll() is None:
+            listener.kill()
+            listener.communicate()
+
+
+def _wait_until_registered(sb: Sandbox, listener: subprocess.Popen) -> None:
     deadline = time.monotonic() + 60
     # Port 0: the listener picks one and registers it.
-    wanted = re.compile(rf"http://127\.0\.0\.1:{port or '[0-9]+'}/")
+    wanted = re.compile(r"http://127\.0\.0\.1:[0-9]+/")
     while not wanted.fullmatch(_endpoint(sb)["url"] or ""):
-        assert listener.poll() is None, listener.stderr.read()
+        assert listener.poll() is None, "the listener exited before registering"
         assert time.monotonic() < deadline, "the listener never registered"
         time.sleep(0.1)
     port = int(_endpoint(sb)["url"].rsplit(":", 1)[1].rstrip("/"))
@@ -227,7 +304,7 @@ def _listen_until_registered(sb: Sandbox, port: int) -> subprocess.Popen:
     while True:
         try:
             httpx.post(f"http://127.0.0.1:{port}/", json={"event": "ping"})
-            return listener
+            return
         except httpx.TransportError:
             assert time.monotonic() < deadline, "the listener never listened"
             time.sleep(0.1)
@@ -239,9 +316,8 @@ def test_listen_restores_the_previous_endpoint(paysandbox, stop):
     previous = {"url": "http://127.0.0.1:9/shop", "secret": "whsec_custom"}
     httpx.put(where, json=previous)
     try:
-        listener = _listen_until_registered(paysandbox, 0)
-        listener.send_signal(stop)
-        out, err = listener.communicate(timeout=30)
+        with _listening(paysandbox) as listener:
+            out, err = _stop(listener, stop)
         assert "Traceback" not in err, err
         assert _endpoint(paysandbox) == {
             "provider": "zwitch",
@@ -255,9 +331,8 @@ def test_listen_restores_the_previous_endpoint(paysandbox, stop):
 
 def test_listen_removes_an_endpoint_that_was_not_set(paysandbox):
     httpx.delete(paysandbox.url + "/_sandbox/webhooks/endpoints/zwitch/acc_1234567890")
-    listener = _listen_until_registered(paysandbox, 0)
-    listener.send_signal(signal.SIGINT)
-    out, err = listener.communicate(timeout=30)
+    with _listening(paysandbox) as listener:
+        out, err = _stop(listener, signal.SIGINT)
     assert "Traceback" not in err, err
     assert _endpoint(paysandbox)["url"] is None
     assert "has no webhook endpoint again" in out

@@ -127,17 +127,41 @@ auth provider), scenario steps and the pytest fixture's clients."""
 
 
 @dataclass(frozen=True)
+class Call:
+    """One request to the provider's own API in a trigger recipe, sent as the tenant (with
+    the credentials `Provider.credentials_for` computes for it: a JWT, a checksum).
+
+    Strings in `path` and `body` are filled with `str.format`: `{tenant}` (its id), `{id}`
+    (the created resource's id), `{unique}` (fresh hex, per run), `{digits}` (twelve fresh
+    digits, per run: a UTR), `{credentials[...]}` and `{profile[...]}` (the tenant's, as
+    `GET /_sandbox/credentials` lists them), `{webhook_url}` (where the tenant's webhooks
+    go: its endpoint, else the sandbox's test inbox `trigger-<provider>-<tenant>`), and
+    every name an earlier call saved."""
+
+    method: str
+    path: str  # under the provider's prefix
+    body: Mapping[str, Any] | None = None
+    form: bool = False  # form-encoded (as the provider's own clients send it); else JSON
+    ok: tuple[int, ...] = (200, 201)  # statuses that mean it worked (a decline is a 402)
+    save: Mapping[str, str] = field(default_factory=dict)  # name → dotted field of the answer
+
+
+@dataclass(frozen=True)
 class Trigger:
-    """How `paysandbox trigger PROVIDER EVENT` makes a provider emit one webhook event: create
-    a resource through the provider's own API (as the tenant), then force the lifecycle
-    transitions `steps` in order through the control API's simulate call."""
+    """How `paysandbox trigger PROVIDER EVENT` makes a provider emit one webhook event:
+    create a resource, then take `steps` in order — a step is a lifecycle transition forced
+    through the control API's simulate call, or a `Call` to the provider's API (a customer
+    submitting a UTR, a merchant capturing what it authorized).
+
+    The resource is created by `create`, a call whose answer holds its id at `id_field`;
+    or, for kinds no API operation creates (ZTake payouts), as a scenario fixture through
+    `POST /_sandbox/resources` with `fixture` as its body (filled the same way)."""
 
     kind: str  # the kind of resource created (lifecycle machine name)
-    path: str  # the provider API path that creates it; `{tenant}` is the tenant's id
-    body: Mapping[str, Any]  # the create body; `{unique}` in a string becomes a fresh value
-    steps: tuple[str, ...] = ()  # transitions to simulate after creating
-    method: str = "POST"
-    id_field: str = "id"  # where the created resource's id is in the JSON response
+    create: Call | None = None
+    steps: tuple["str | Call", ...] = ()
+    id_field: str = "id"  # dotted, in the create call's JSON answer
+    fixture: Mapping[str, Any] | None = None  # the body of a kind created as a fixture
 
 
 Authenticator = Callable[[Mapping[str, Any]], "Callable[..., Any] | None"]

@@ -4,7 +4,16 @@ accounts, card payments and their marketplace variants, details and listing."""
 from pathlib import Path
 
 from sandbox.providers.base import Provider
-from sandbox.providers.zazpay import auth, effects, errors, handlers, pages, seed, webhooks
+from sandbox.providers.zazpay import (
+    auth,
+    effects,
+    errors,
+    handlers,
+    pages,
+    seed,
+    triggers,
+    webhooks,
+)
 from sandbox.providers.zazpay.models import PAYMENT, RECEIVER, SUBSCRIPTION, VAULT
 from sandbox.representations import JSON, XML
 
@@ -37,4 +46,5 @@ PROVIDER = Provider(
     pages=pages.blueprint,
     representations=(JSON, XML),
     webhooks=webhooks.WEBHOOKS,
+    triggers=triggers.TRIGGERS,
 )

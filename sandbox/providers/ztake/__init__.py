@@ -11,6 +11,7 @@ from sandbox.providers.ztake import (
     models,
     pages,
     seed,
+    triggers,
     webhooks,
 )
 
@@ -31,4 +32,5 @@ PROVIDER = Provider(
     client_auth=auth.client_auth,
     pages=pages.blueprint,
     webhooks=webhooks.WEBHOOKS,
+    triggers=triggers.TRIGGERS,
 )

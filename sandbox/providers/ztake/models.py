@@ -8,16 +8,11 @@ a UTR can belong to one payment only) and whose status is its order's."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import io
 import json
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Mapping
-from urllib.parse import quote
 
-import segno
-
+from sandbox import qr
 from sandbox.clock import iso_z
 from sandbox.ids import DIGITS
 from sandbox.lifecycle import IllegalTransition
@@ -268,26 +263,15 @@ def confirmed_view(payment: Record, order: Record) -> dict[str, Any]:
 # -- the vendor's UPI profile ---------------------------------------------------------
 
 
-def upi_intent(tenant: Tenant, amount: int | None = None, note: str | None = None) -> str:
-    """A real UPI deep link (NPCI `upi://pay`): payee address and name, amount, note."""
-    parts = [
-        f"pa={quote(tenant.profile['upi_id'], safe='')}",
-        f"pn={quote(tenant.profile['business_name'], safe='')}",
-    ]
-    if amount is not None:
-        parts.append(f"am={as_string(amount)}")
-    if note is not None:
-        parts.append(f"tn={quote(note, safe='')}")
-    parts.append("cu=INR")
-    return "upi://pay?" + "&".join(parts)
-
-
-@lru_cache(maxsize=1024)
-def qr_data_uri(content: str) -> str:
-    """A real, scannable PNG QR code of `content` as a data URI."""
-    buffer = io.BytesIO()
-    segno.make_qr(content, error="m", boost_error=False).save(buffer, kind="png", scale=4, border=2)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+def upi_intent(tenant: Tenant, order: Record | None = None) -> str:
+    """The vendor's UPI payment intent: its static one (the payment profile), or one order's
+    (the checkout page): the order's amount, its id as the reference and the note."""
+    upi_id, name = tenant.profile["upi_id"], tenant.profile["business_name"]
+    if order is None:
+        return qr.upi_intent(upi_id, name)
+    return qr.upi_intent(
+        upi_id, name, as_string(order.data["amount"]), reference=order.id, note=order.id
+    )
 
 
 def payment_info(tenant: Tenant) -> dict[str, Any]:
@@ -299,7 +283,7 @@ def payment_info(tenant: Tenant) -> dict[str, Any]:
         "upi_id": tenant.profile["upi_id"],
         "vendor_code": tenant.id,
         "upi_intent": intent,
-        "qr_code": qr_data_uri(intent),
+        "qr_code": qr.qr_data_uri(intent),
     }
 
 

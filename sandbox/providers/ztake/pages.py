@@ -15,6 +15,7 @@ from sandbox.money import as_string
 from sandbox.pages import runtime
 from sandbox.providers.ztake import models
 from sandbox.providers.ztake.models import NAME
+from sandbox.qr import qr_data_uri
 from sandbox.store import Record
 
 _UTR = re.compile(r"[0-9]{12}")
@@ -58,7 +59,7 @@ def blueprint() -> Blueprint:
         if order.state == "Succeeded":
             return redirect(return_url(order), code=303)
         tenant = rt.tenant(NAME, order.tenant)
-        intent = models.upi_intent(tenant, order.data["amount"], order.id)
+        intent = models.upi_intent(tenant, order)
         return render_template(
             "ztake/checkout.html",
             order=order,
@@ -67,7 +68,7 @@ def blueprint() -> Blueprint:
             upi_id=tenant.profile["upi_id"],
             amount=as_string(order.data["amount"]),
             intent=intent,
-            qr=models.qr_data_uri(intent),
+            qr=qr_data_uri(intent),
             problem=problem,
             utr=utr,
             return_url=return_url(order),

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import io
 import json
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Mapping
-
-import segno
 
 from sandbox.clock import IST, from_ms, iso_z
 from sandbox.ids import ALNUM, IdGenerator
 from sandbox.money import as_number, as_string, to_paise
 from sandbox.providers.base import Draft, Tenant
 from sandbox.providers.zwitch import errors
+from sandbox.qr import qr_data_uri, upi_intent
 from sandbox.store import Record
 
 if TYPE_CHECKING:
@@ -79,17 +75,22 @@ def payment_link(base_url: str, payment_id: str) -> str:
     return f"{base_url}/{NAME}/hosted/pay/{payment_id}"
 
 
-def account_page(base_url: str, account_id: str) -> str:
-    """The sandbox's page of an account's open collect requests (what its QR code opens)."""
-    return f"{base_url}/{NAME}/hosted/account/{account_id}"
+NOTE_LIMIT = 50  # characters of the remark in a QR code's note (sandbox choice, in the spec)
 
 
-@lru_cache(maxsize=2048)
-def qr_data_uri(content: str) -> str:
-    """A real, scannable PNG QR code of `content` as a data URI."""
-    buffer = io.BytesIO()
-    segno.make_qr(content, error="m", boost_error=False).save(buffer, kind="png", scale=4, border=2)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+def collect_intent(record: Record, tenant: Tenant) -> str:
+    """The UPI payment intent of a collect request, what its `qr_code` encodes: pay the
+    account's UPI id, in the merchant's name, this amount, with the payment id as the
+    transaction reference and the remark (cut short) as the note."""
+    data = record.data
+    remark = data.get("remark")
+    return upi_intent(
+        upi_id(data["account_id"]),
+        tenant.profile["merchant_name"],
+        as_string(data["amount"]),
+        reference=record.id,
+        note=remark[:NOTE_LIMIT] if remark else None,
+    )
 
 
 def _collect_common(record: Record) -> dict[str, Any]:
@@ -116,9 +117,7 @@ def collect_created(record: Record, tenant: Tenant, base_url: str) -> dict[str, 
     data = record.data
     view = _collect_common(record)
     view["upi_details"] = {
-        # One QR per account, like a shop's counter QR: encoding each request's own link
-        # would cost a millisecond or more of pure-Python QR encoding on every create.
-        "qr_code": qr_data_uri(account_page(base_url, data["account_id"])),
+        "qr_code": qr_data_uri(collect_intent(record, tenant)),
         "payment_link": payment_link(base_url, record.id),
         "upi_id": upi_id(data["account_id"]),
         "merchant_name": tenant.profile["merchant_name"],

@@ -7,8 +7,9 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 
 from sandbox.lifecycle import IllegalTransition
 from sandbox.money import as_string
-from sandbox.pages import base_url, runtime
-from sandbox.providers.zwitch.models import COLLECT, NAME, TOKEN, account_page, qr_data_uri
+from sandbox.pages import runtime
+from sandbox.providers.zwitch.models import COLLECT, NAME, TOKEN, collect_intent
+from sandbox.qr import qr_data_uri
 from sandbox.store import Record
 
 # What each button on a page does: label → lifecycle transition.
@@ -48,7 +49,7 @@ def blueprint() -> Blueprint:
                 return redirect(url_for(".pay", payment_id=payment_id))
         rt = runtime()
         tenant = rt.tenant(NAME, record.tenant)
-        qr = qr_data_uri(account_page(base_url(), record.data["account_id"]))
+        qr = qr_data_uri(collect_intent(record, tenant))  # the API's qr_code, the same image
         return render_template(
             "zwitch/pay.html",
             payment=record,

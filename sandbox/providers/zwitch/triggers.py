@@ -4,7 +4,7 @@ move them (no timer races the trigger); references are unique per run."""
 
 from __future__ import annotations
 
-from sandbox.providers.base import Trigger
+from sandbox.providers.base import Call, Trigger
 
 _COLLECT_PATH = "/v1/accounts/{tenant}/payments/upi/collect"
 _COLLECT = {
@@ -24,11 +24,11 @@ _TOKEN = {
 
 
 def _collect(*steps: str) -> Trigger:
-    return Trigger(kind="upi_collect", path=_COLLECT_PATH, body=_COLLECT, steps=steps)
+    return Trigger(kind="upi_collect", create=Call("POST", _COLLECT_PATH, _COLLECT), steps=steps)
 
 
 def _token(*steps: str) -> Trigger:
-    return Trigger(kind="payment_token", path=_TOKEN_PATH, body=_TOKEN, steps=steps)
+    return Trigger(kind="payment_token", create=Call("POST", _TOKEN_PATH, _TOKEN), steps=steps)
 
 
 TRIGGERS = {

@@ -3,13 +3,14 @@ redirect to returnUrl) and the signed status notifications sent to callbackUrl."
 
 from __future__ import annotations
 
-import base64
+import html
 import json
 import re
 from urllib.parse import parse_qs, urlsplit
 
 from sandbox.webhooks import verify_signature
 from tests.providers.ztake.helpers import UTR, confirm, create_order, submit
+from tests.qrcodes import decode_data_uri, decode_page_qr
 
 
 def test_the_checkout_page_shows_upi_id_amount_and_a_upi_qr_code(sb, ztake):
@@ -20,10 +21,18 @@ def test_the_checkout_page_shows_upi_id_amount_and_a_upi_qr_code(sb, ztake):
     assert "techmart@ybl" in page.text and "₹1250.50" in page.text
     assert "TechMart India" in page.text
     order_id = created["ztakeOrderId"]
-    intent = f"upi://pay?pa=techmart%40ybl&amp;pn=TechMart%20India&amp;am=1250.50&amp;tn={order_id}&amp;cu=INR"
-    assert intent in page.text
-    png = page.text.split('src="data:image/png;base64,', 1)[1].split('"', 1)[0]
-    assert base64.b64decode(png).startswith(b"\x89PNG\r\n\x1a\n")
+    intent = (
+        "upi://pay?pa=techmart%40ybl&pn=TechMart%20India&am=1250.50"
+        f"&tr={order_id}&tn={order_id}&cu=INR"
+    )
+    assert html.escape(intent) in page.text  # the intent link
+    assert decode_page_qr(page.text) == intent  # and the QR code says the same
+
+
+def test_the_payment_profile_qr_code_is_the_vendors_static_intent(dashboard):
+    info = dashboard.get("/api/vendor/payment-info").json()
+    assert info["upi_intent"] == "upi://pay?pa=techmart%40ybl&pn=TechMart%20India&cu=INR"
+    assert decode_data_uri(info["qr_code"]) == info["upi_intent"]
 
 
 def form_token(browser, link: str) -> str:

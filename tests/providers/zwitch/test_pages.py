@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from tests.providers.zwitch.helpers import collect, press
+from tests.qrcodes import decode_page_qr
 
 
 def test_the_payment_link_page_shows_and_completes_the_payment(sb, zwitch, control):
@@ -43,10 +44,17 @@ def test_landing_page_links_every_provider(sb):
     assert page.status_code == 200 and "/zwitch/ui/" in page.text
 
 
-def test_the_qr_code_opens_the_accounts_open_requests(sb, zwitch):
+def test_the_payment_page_shows_the_qr_code_of_the_payment(sb, zwitch):
+    payment = collect(zwitch)
+    with sb.client() as browser:
+        page = browser.get(payment["upi_details"]["payment_link"])
+    assert payment["upi_details"]["qr_code"] in page.text  # the API's image, the same bytes
+    assert decode_page_qr(page.text).endswith(f"&tr={payment['id']}&tn=Order%20%23123&cu=INR")
+
+
+def test_the_account_page_lists_its_open_requests(sb, zwitch):
     payment = collect(zwitch)
     with sb.client() as browser:
         page = browser.get("/zwitch/hosted/account/acc_1234567890")
         assert page.status_code == 200 and f"../pay/{payment['id']}" in page.text
         assert browser.get("/zwitch/hosted/account/acc_2000000099").status_code == 404
-

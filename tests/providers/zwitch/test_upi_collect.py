@@ -3,9 +3,8 @@ expiry by clock advance, idempotent references."""
 
 from __future__ import annotations
 
-import base64
-
 from tests.providers.zwitch.helpers import ACCOUNT, COLLECT_PATH, DOC_COLLECT_BODY, collect
+from tests.qrcodes import decode_data_uri
 
 
 def test_the_documented_request_gets_the_documented_response(zwitch):
@@ -18,8 +17,10 @@ def test_the_documented_request_gets_the_documented_response(zwitch):
     assert details["upi_id"] == f"{ACCOUNT}@zwitch"
     assert details["merchant_name"] == "TechMart India"
     assert details["payment_link"].endswith(f"/zwitch/hosted/pay/{payment['id']}")
-    png = base64.b64decode(details["qr_code"].removeprefix("data:image/png;base64,"))
-    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    assert decode_data_uri(details["qr_code"]) == (
+        "upi://pay?pa=acc_1234567890%40zwitch&pn=TechMart%20India&am=100.50"
+        f"&tr={payment['id']}&tn=Order%20%23123&cu=INR"
+    )
     assert payment["remitter_vpa_handle"] == "payer@upi"
     assert payment["remark"] == "Order #123"
     assert payment["merchant_reference_id"] == "order_123"
@@ -155,3 +156,25 @@ def test_unknown_payment_is_not_found(zwitch):
     assert response.json() == {
         "error": {"code": "payment_not_found", "message": "No payment with id 'pay_doesnotexist'."}
     }
+
+
+def test_each_qr_code_encodes_its_own_payment(zwitch, zwitch_b):
+    """Not the account, not another payment: this payee, amount and reference."""
+    long_remark = "Invoice 2024-0042 for six cartons of assorted spices and tea, paid by UPI"
+    first = collect(zwitch, merchant_reference_id="qr_1", amount=1, remark=long_remark)
+    second = collect(zwitch, merchant_reference_id="qr_2", amount=2500, remark=None)
+    other = zwitch_b.post(
+        "/v1/accounts/acc_2000000002/payments/upi/collect", json={"amount": 99.99}
+    ).json()
+    assert decode_data_uri(first["upi_details"]["qr_code"]) == (
+        "upi://pay?pa=acc_1234567890%40zwitch&pn=TechMart%20India&am=1.00"
+        f"&tr={first['id']}&tn=Invoice%202024-0042%20for%20six%20cartons%20of%20assorted%20spic"
+        "&cu=INR"
+    )
+    assert decode_data_uri(second["upi_details"]["qr_code"]) == (
+        "upi://pay?pa=acc_1234567890%40zwitch&pn=TechMart%20India&am=2500.00"
+        f"&tr={second['id']}&cu=INR"
+    )
+    assert decode_data_uri(other["upi_details"]["qr_code"]) == (
+        f"upi://pay?pa=acc_2000000002%40zwitch&pn=Kirana%20Express&am=99.99&tr={other['id']}&cu=INR"
+    )
