@@ -13,7 +13,7 @@ import hmac
 import secrets
 from typing import TYPE_CHECKING
 
-from flask import Flask, abort, current_app, g, request
+from flask import Flask, abort, current_app, g, render_template_string, request
 from flask.wrappers import Response
 from markupsafe import Markup
 from werkzeug.exceptions import NotFound
