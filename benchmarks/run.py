@@ -95,6 +95,14 @@ def ensure_prism() -> Path:
     return binary
 
 
+def _fetch(url: str, headers: dict[str, str]) -> Any:
+    """JSON a case needs from a server (an id to read), or exit saying what it answered."""
+    response = httpx.get(url, headers=headers)
+    if response.status_code != 200:
+        sys.exit(f"GET {url} answered {response.status_code}: {response.text[:300]}")
+    return response.json()
+
+
 def ensure_wrk() -> str:
     found = shutil.which("wrk")
     if found is None:
@@ -369,9 +377,7 @@ def main() -> int:
             start(server, provider)
             prefix = f"http://127.0.0.1:{server.port}{server.prefix(provider)}"
             cases_of[server.label] = bench.cases(
-                lambda path, headers, prefix=prefix: httpx.get(
-                    prefix + path, headers=headers
-                ).json()
+                lambda path, headers, prefix=prefix: _fetch(prefix + path, headers)
             )
             print(
                 f"{provider} on {server.label}: started in {server.start_seconds:.2f}s", flush=True

@@ -39,13 +39,30 @@ BODY = urlencode(
 def cases(fetch: Callable[[str, dict[str, str]], Any]) -> list[Case]:
     """The operations to measure (create: auth with a form body; GET by id: payment
     details); `fetch(path, headers)` reads JSON from the target."""
-    payment_id = fetch(f"{M}/payments.json", AUTH)["payments"][0]["id"]
+    payment_id = fetch(f"{M}/payments", AUTH)["payments"][0]["id"]
+    # Prism serves the spec's paths only, so the compared cases go without the `.json`
+    # suffix; the suffixed forms (served by the same fast path) are measured too, and
+    # Prism's 404s there are marked as unexpected answers.
     return [
+        Case("create", "POST", f"{M}/gateways/2504/payments/auth", {**AUTH, **FORM}, BODY, 200),
+        Case("GET by id", "GET", f"{M}/payment/{payment_id}", AUTH, None, 200),
+        Case("list (page of 20)", "GET", f"{M}/payments?website_id=123456", AUTH, None, 200),
         Case(
-            "create", "POST", f"{M}/gateways/2504/payments/auth.json", {**AUTH, **FORM}, BODY, 200
+            "create (.json)",
+            "POST",
+            f"{M}/gateways/2504/payments/auth.json",
+            {**AUTH, **FORM},
+            BODY,
+            200,
         ),
-        Case("GET by id", "GET", f"{M}/payment/{payment_id}.json", AUTH, None, 200),
-        Case("list (page of 20)", "GET", f"{M}/payments?website_id=123456.json", AUTH, None, 200),
+        Case(
+            "list (.json after the query)",
+            "GET",
+            f"{M}/payments?website_id=123456.json",
+            AUTH,
+            None,
+            200,
+        ),
         Case(
             "invalid auth",
             "POST",
