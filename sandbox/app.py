@@ -37,6 +37,7 @@ from sandbox.runtime import Runtime
 from sandbox.security import security_map
 from sandbox.validation import VALIDATORS, ContentTypes
 from sandbox.wayfinding import Wayfinding
+from sandbox.wirejson import JSONIFIER
 
 log = logging.getLogger("paysandbox")
 # Connexion warns on every call to an operation that accepts several content types.
@@ -161,6 +162,7 @@ def build_app(runtime: Runtime) -> SandboxASGI:
         ),
         validate_responses=runtime.config.validate_responses,
         validator_map=VALIDATORS,
+        jsonifier=JSONIFIER,
     )
     for name, provider in runtime.providers.items():
         api.add_api(

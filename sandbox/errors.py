@@ -3,7 +3,6 @@ renders it in the shape of the provider whose prefix the request used."""
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
 
 from sandbox.lifecycle import IllegalTransition, NotFound
+from sandbox.wirejson import encode
 
 if TYPE_CHECKING:
     from sandbox.providers.base import Provider
@@ -175,7 +175,7 @@ def encode_error(provider: "Provider | None", exc: Exception) -> tuple[bytes, in
     err = from_exception(exc, provider.auth_hint if provider else "")
     err.message = clip(err.message)
     body, status = render_control_error(err) if provider is None else provider.render_error(err)
-    return json.dumps(body).encode(), status, err.headers
+    return encode(body), status, err.headers
 
 
 def _no_route(exc: Exception) -> bool:
@@ -195,7 +195,7 @@ def json_response(
         status_code=status,
         mimetype="application/json",
         content_type="application/json",
-        body=json.dumps(body).encode(),
+        body=encode(body),
         headers=headers or {},
     )
 

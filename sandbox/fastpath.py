@@ -32,7 +32,6 @@ from connexion.exceptions import (
     UnsupportedMediaTypeProblem,
 )
 from connexion.json_schema import Draft4ResponseValidator
-from connexion.jsonifier import Jsonifier
 from connexion.lifecycle import ConnexionRequest
 from connexion.security import NO_VALUE
 from connexion.spec import Specification
@@ -41,7 +40,7 @@ from connexion.utils import is_nullable
 from jsonschema import Draft4Validator, ValidationError
 from starlette.types import Receive, Scope, Send
 
-from sandbox import bodies
+from sandbox import bodies, wirejson
 from sandbox.asgi import read_body
 from sandbox.errors import Problem, RequestInvalid, encode_error
 from sandbox.faults import FaultMiddleware
@@ -63,7 +62,6 @@ if TYPE_CHECKING:
 _METHODS = ("get", "put", "post", "delete", "patch")
 _SCALARS = {"string", "integer", "number", "boolean"}
 _NO_DEFAULT = object()
-_JSON = Jsonifier()
 # What Connexion's security handlers say when a check returns None, by scheme.
 _NOT_VALID = {
     "bearer": "Provided token is not valid",
@@ -613,7 +611,7 @@ class FastPath:
                     raise NonConformingResponseBody(
                         detail=f"Response body does not conform to specification. {exc.message}"
                     ) from None
-            body = _JSON.dumps(result).encode()
+            body = wirejson.encode(result)
             headers.setdefault("content-type", "application/json")
         await _send(send, status, headers, body)
 

@@ -15,12 +15,13 @@ import threading
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping, Protocol
+from typing import Any, Callable, Mapping, Protocol, Sequence, TypeVar
 
 EVENT_HISTORY = 20_000  # emitted events kept for inspection
 # Offsets beyond this are treated as "past the end": SQLite integers are 64-bit.
 MAX_OFFSET = 2**62
 RECORD_CACHE = 8192  # decoded records kept by `query` (see SQLiteStore._cached_page)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -37,10 +38,25 @@ class Record:
     version: int = 1
     ref: str | None = None  # business key that must be unique per tenant (idempotency)
     parent: str | None = None  # grouping key used by list filters (an account, an order)
+    # What renderers made of this very object (see `rendered`); a changed record is a new
+    # object, so nothing here outlives the data it was made from.
+    _rendered: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def evolve(self, **changes: Any) -> "Record":
         """A copy with some fields replaced."""
         return replace(self, **changes)
+
+    def rendered(self, key: Any, render: Callable[[], T]) -> T:
+        """`render()` made once per record object and `key`: the store hands the same
+        committed version to every request that lists it (`SQLiteStore._cached_page`), so a
+        list page renders each item once rather than on every request. `key` must name
+        everything besides the record that the rendering reads (a renderer's name, a tenant
+        that cannot change while serving); the result is shared and must not be mutated."""
+        try:
+            return self._rendered[key]
+        except KeyError:
+            value = self._rendered[key] = render()
+            return value
 
 
 @dataclass(frozen=True)
@@ -188,7 +204,7 @@ class Store(Protocol):
     def transaction(self) -> Any: ...
     def insert(self, record: Record) -> None: ...
     def get(self, provider: str, tenant: str, kind: str, id: str) -> Record | None: ...
-    def find(self, provider: str, id: str) -> Record | None: ...
+    def find(self, provider: str, id: str, kind: str | None = None) -> Record | None: ...
     def find_all(
         self, provider: str, id: str, *, tenant: str | None = None, kind: str | None = None
     ) -> list[Record]: ...
@@ -280,7 +296,7 @@ class Store(Protocol):
         self,
         *,
         provider: str | None = None,
-        resource_id: str | None = None,
+        resource_id: str | Sequence[str] | None = None,
         status: str | None = None,
         event: str | None = None,
         tenant: str | None = None,
@@ -771,28 +787,33 @@ class SQLiteStore:
         ).fetchone()
         return None if row is None else _record(row)
 
-    def find(self, provider: str, id: str) -> Record | None:
-        """A provider's record by id whatever its tenant and kind (control API and hosted
-        pages): a primary-key probe per (tenant, kind) the tallies know, rather than an
-        index on ids that every insert would have to maintain."""
+    def find(self, provider: str, id: str, kind: str | None = None) -> Record | None:
+        """A provider's record by id whatever its tenant (and kind, unless given): for the
+        control API, hosted pages and public lookups. A primary-key probe per (tenant, kind)
+        the tallies know, rather than an index on ids that every insert would maintain."""
         with self._lock:
             known = self._pairs.get(provider)
             if known is not None:
-                found = self._probe(provider, id, known)
+                found = self._probe(provider, id, known, kind)
                 if found is not None:
                     return found
             # A miss asks the tallies again: a tenant or a kind may have come since (from
             # another worker, too); the pairs already probed are not probed twice.
-            pairs = [(tenant, kind) for tenant, kind, _count in self._groups(provider)]
+            pairs = [(tenant, of) for tenant, of, _count in self._groups(provider)]
             self._pairs[provider] = pairs
-            return self._probe(provider, id, [p for p in pairs if p not in (known or ())])
+            fresh = [p for p in pairs if p not in (known or ())]
+            return self._probe(provider, id, fresh, kind)
 
-    def _probe(self, provider: str, id: str, pairs: list[tuple[str, str]]) -> Record | None:
-        for tenant, kind in pairs:
+    def _probe(
+        self, provider: str, id: str, pairs: list[tuple[str, str]], kind: str | None
+    ) -> Record | None:
+        for tenant, of in pairs:
+            if kind is not None and of != kind:
+                continue
             row = self._conn.execute(
                 f"SELECT {_RESOURCE_COLUMNS} FROM resources "
                 "WHERE provider=? AND tenant=? AND kind=? AND id=?",
-                (provider, tenant, kind, id),
+                (provider, tenant, of, id),
             ).fetchone()
             if row is not None:
                 return _record(row)
@@ -1477,15 +1498,21 @@ class SQLiteStore:
         self,
         *,
         provider: str | None = None,
-        resource_id: str | None = None,
+        resource_id: str | Sequence[str] | None = None,
         status: str | None = None,
         event: str | None = None,
         tenant: str | None = None,
         limit: int = 100,
         newest_first: bool = False,
     ) -> list[Delivery]:
-        """Deliveries in the order they were queued (or the newest first), filtered."""
+        """Deliveries in the order they were queued (or the newest first), filtered;
+        `resource_id` may name several resources (a list page's, in one query)."""
         where, params = ["1=1"], []
+        if resource_id is not None and not isinstance(resource_id, str):
+            ids = list(resource_id)
+            where.append(f"resource_id IN ({','.join('?' * len(ids))})")
+            params.extend(ids)
+            resource_id = None
         for column, value in (
             ("provider", provider),
             ("resource_id", resource_id),

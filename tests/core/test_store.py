@@ -493,3 +493,35 @@ def test_find_reads_what_another_connection_wrote(tmp_path):
     assert second.find("p", "r1") is not None
     first.insert(_record("r2", tenant="t9"))
     assert second.find("p", "r2").tenant == "t9"
+
+
+def test_a_listed_record_is_rendered_once_per_version():
+    store = _payments()
+    made: list[str] = []
+
+    def view(record):
+        made.append(record.state)
+        return {"state": record.state}
+
+    first = store.query("p", "t1", "payment", limit=1).records[0]
+    assert first.rendered("view", lambda: view(first)) == {"state": first.state}
+    again = store.query("p", "t1", "payment", limit=1).records[0]
+    assert again.rendered("view", lambda: view(again)) == {"state": first.state}
+    assert len(made) == 1  # the same committed version: rendered once
+    store.compare_and_set(again, "refunded", again.data)
+    changed = store.query("p", "t1", "payment", limit=1).records[0]
+    assert changed.rendered("view", lambda: view(changed)) == {"state": "refunded"}
+    assert changed.rendered("other", lambda: "another key") == "another key"
+    assert changed.evolve(state="void").rendered("view", lambda: "a copy starts empty") == (
+        "a copy starts empty"
+    )
+
+
+def test_find_by_id_alone_or_within_one_kind_across_tenants():
+    store = SQLiteStore()
+    store.insert(Record("p", "t1", "order", "same", "created", {}, 1))
+    store.insert(Record("p", "t2", "payment", "same", "pending", {}, 2))
+    assert store.find("p", "same", "payment").tenant == "t2"
+    assert store.find("p", "same", "order").tenant == "t1"
+    assert store.find("p", "same", "payout") is None
+    assert store.find("p", "same").kind in ("order", "payment")

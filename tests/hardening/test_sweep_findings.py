@@ -5,6 +5,7 @@ statuses the guard answers that a spec did not document."""
 from __future__ import annotations
 
 import http.client
+import json
 import socket
 
 import pytest
@@ -51,15 +52,15 @@ def test_a_head_over_the_limit_but_under_the_cutoff_gets_the_providers_431(sb):
     )
     assert response.status == 431
     assert response.getheader("content-type") == "application/json"
-    assert b'"code": "request_header_fields_too_large"' in response.body
+    assert json.loads(response.body)["code"] == "request_header_fields_too_large"
 
 
 @pytest.mark.parametrize(
     "path, shape",
     [
-        ("/zwitch/v1/payments/", b'{"error": {"code": "not_found"'),
-        ("/ztake/api/vendor/payments/", b'{"success": false'),
-        ("/_sandbox/clock/", b'{"error": {"code": "not_found"'),
+        ("/zwitch/v1/payments/", b'{"error":{"code":"not_found"'),
+        ("/ztake/api/vendor/payments/", b'{"success":false'),
+        ("/_sandbox/clock/", b'{"error":{"code":"not_found"'),
     ],
 )
 def test_a_trailing_slash_is_a_404_in_the_apis_shape_not_a_redirect(sb, path, shape):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Awaitable, Callable, Mapping
+from typing import Any, Awaitable, Callable, Mapping, Sequence
 
 from sandbox.context import base_url, current
 from sandbox.lifecycle import Draft, IllegalTransition
@@ -15,7 +15,7 @@ from sandbox.providers.zazpay.catalogue import Gateway
 from sandbox.providers.zazpay.models import NAME, PAYMENT, RECEIVER, SUBSCRIPTION, VAULT
 from sandbox.runtime import Runtime
 from sandbox.scenario.requests import BodyProblems, request_problems
-from sandbox.store import Record
+from sandbox.store import Delivery, Record
 
 Response = tuple[dict[str, Any], int]
 PAYMENTS = "payments"
@@ -1079,27 +1079,48 @@ marketplace_refund = _acting("marketplace_refund")
 DETAILS = "payment_details"
 
 
-def _details(rt: Runtime, tenant: Tenant, record: Record) -> dict[str, Any]:
-    return models.payment_details(record, tenant, ipn_summary(rt, record))
+def _details(
+    rt: Runtime, tenant: Tenant, record: Record, ipn: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Payment details: the record's rendering, made once per version, with its IPN block
+    (which deliveries change without changing the payment)."""
+    body = record.rendered(("details", tenant.id), lambda: models.payment_details(record, tenant))
+    if ipn is None:
+        ipn = ipn_summaries(rt, [record]).get(record.id)
+    return {**body, "ipn": models.ipn_block(ipn)}
 
 
 def ipn_summary(rt: Runtime, record: Record) -> dict[str, Any] | None:
-    """count / latest attempt of the payment's IPN deliveries (None before any)."""
-    deliveries = [
-        d
-        for d in rt.store.deliveries(provider=NAME, resource_id=record.id, limit=1000)
-        if d.tenant == record.tenant and d.attempts
-    ]
-    if not deliveries:
-        return None
-    attempts = sum(d.attempts for d in deliveries)
-    latest = max(deliveries, key=lambda d: d.seq)
-    attempt_list = rt.store.attempts(latest.id)
-    if not attempt_list:
-        return None
-    last = attempt_list[-1]
-    ok = last.status_code is not None and 200 <= last.status_code < 300
-    return {"count": attempts, "date": models.ist(last.at), "status": "Sent" if ok else "Failed"}
+    """count / latest attempt of the resource's IPN deliveries (None before any)."""
+    return ipn_summaries(rt, [record]).get(record.id)
+
+
+def ipn_summaries(rt: Runtime, records: Sequence[Record]) -> dict[str, dict[str, Any]]:
+    """`ipn_summary` of several resources of one tenant, their deliveries read at once (a
+    listing page asks for twenty)."""
+    if not records:
+        return {}
+    tenant = records[0].tenant
+    by_resource: dict[str, list[Delivery]] = {}
+    for found in rt.store.deliveries(
+        provider=NAME, resource_id=[r.id for r in records], limit=1000 * len(records)
+    ):
+        if found.tenant == tenant and found.attempts:
+            by_resource.setdefault(found.resource_id, []).append(found)
+    summaries = {}
+    for resource_id, deliveries in by_resource.items():
+        latest = max(deliveries, key=lambda d: d.seq)
+        attempt_list = rt.store.attempts(latest.id)
+        if not attempt_list:
+            continue
+        last = attempt_list[-1]
+        ok = last.status_code is not None and 200 <= last.status_code < 300
+        summaries[resource_id] = {
+            "count": sum(d.attempts for d in deliveries),
+            "date": models.ist(last.at),
+            "status": "Sent" if ok else "Failed",
+        }
+    return summaries
 
 
 async def get_payment(
@@ -1145,8 +1166,9 @@ async def list_payments(
         offset=(page - 1) * paging.PAGE_SIZE,
     )
     path = f"/merchants/{merchant_id}/payments"
+    ipn = ipn_summaries(rt, result.records)
     return {
         "_metadata": paging.metadata(path, page, result.total, {"website_id": website_id}),
-        "payments": [_details(rt, tenant, r) for r in result.records],
+        "payments": [_details(rt, tenant, r, ipn.get(r.id, {})) for r in result.records],
         "error": errorbits.success(),
     }, 200

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sandbox.clock import IST, from_ms, to_ms
@@ -122,7 +123,9 @@ async def list_payments(
     pages = -(-total // per_page)
     return {
         **_OK,
-        "payments": [models.payment_summary(r) for r in result.records],
+        "payments": [
+            r.rendered("summary", partial(models.payment_summary, r)) for r in result.records
+        ],
         "page_context": {
             "page": page,
             "per_page": per_page,

@@ -69,8 +69,8 @@ async def update_payment(body: dict[str, Any], token_info: dict[str, Any]) -> Re
 
 async def check_payment(body: dict[str, Any]) -> Response:
     rt = current()
-    payment = rt.store.find(NAME, body["utr"])
-    if payment is None or payment.kind != PAYMENT:
+    payment = rt.store.find(NAME, body["utr"], PAYMENT)
+    if payment is None:
         raise errors.payment_not_found(body["utr"])
     order = models.payment_order(rt, payment)
     return {

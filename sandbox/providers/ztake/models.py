@@ -151,8 +151,8 @@ def submitted_view(record: Record) -> dict[str, Any]:
 def find_order(rt: "Runtime", order_id: str) -> Record:
     """Any vendor's order by either id form (public endpoints and the checkout page: the
     order id is the capability, like the real payment link)."""
-    record = rt.store.find(NAME, order_record_id(order_id))
-    if record is None or record.kind != ORDER:
+    record = rt.store.find(NAME, order_record_id(order_id), ORDER)
+    if record is None:
         raise errors.order_not_found(order_id)
     return record
 
@@ -162,8 +162,8 @@ def submit_utr(rt: "Runtime", order: Record, utr: str) -> Record:
     transaction; the same UTR again for the same order answers the same."""
     with rt.store.transaction():
         order = rt.store.get(NAME, order.tenant, ORDER, order.id) or order
-        taken = rt.store.find(NAME, utr)
-        if taken is not None and taken.kind == PAYMENT:
+        taken = rt.store.find(NAME, utr, PAYMENT)
+        if taken is not None:
             if taken.parent == order.id and order.state == "Pending":
                 return order
             raise errors.utr_used(utr)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
+from functools import partial
 from typing import Any
 
 from sandbox.clock import to_ms
@@ -84,7 +85,7 @@ async def list_payments(
         offset=(page - 1) * limit,
     )
     return {
-        "data": [models.collect_summary(r) for r in result.records],
+        "data": [r.rendered("summary", partial(models.collect_summary, r)) for r in result.records],
         "pagination": {
             "page": page,
             "limit": limit,
@@ -125,9 +126,7 @@ async def get_payment_token(payment_token_id: str, token_info: dict[str, Any]) -
     return models.token_view(record), 200
 
 
-async def get_payment_token_payment(
-    payment_token_id: str, token_info: dict[str, Any]
-) -> Response:
+async def get_payment_token_payment(payment_token_id: str, token_info: dict[str, Any]) -> Response:
     rt = current()
     record = rt.require(NAME, token_info["tenant"], TOKEN, payment_token_id, errors.token_not_found)
     view = models.token_payment_view(record)

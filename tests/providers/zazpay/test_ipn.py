@@ -6,7 +6,7 @@ from __future__ import annotations
 from urllib.parse import parse_qsl
 
 from sandbox.providers.zazpay.signature import verify_ipn
-from tests.providers.zazpay.helpers import CARD, act, details, pay
+from tests.providers.zazpay.helpers import CARD, M, act, details, pay
 
 
 def _inbox(control, name: str) -> list[dict]:
@@ -49,3 +49,13 @@ def test_a_receiver_down_then_up_gets_the_ipn_on_retry(sb, zazpay, control):
     assert len(received) == 2 and received[1]["status"] == 200
     ipn = details(zazpay, payment["id"])["ipn"]
     assert (ipn["count"], ipn["latest_delivery_attempt_status"]) == (2, "Sent")
+    # The listing reads every row's deliveries at once, and says the same.
+    listed = zazpay.get(f"{M}/payments", params={"website_id": "123456"}).json()["payments"]
+    rows = {str(row["id"]): row["ipn"] for row in listed}
+    assert rows[payment["id"]] == ipn
+    assert all(
+        row
+        == {"count": 0, "latest_delivery_attempt_date": "", "latest_delivery_attempt_status": ""}
+        for pid, row in rows.items()
+        if pid != payment["id"]
+    )
