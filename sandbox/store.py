@@ -17,6 +17,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Mapping, Protocol, Sequence, TypeVar
 
+from sandbox.wirejson import compact
+
 EVENT_HISTORY = 20_000  # emitted events kept for inspection
 # Offsets beyond this are treated as "past the end": SQLite integers are 64-bit.
 MAX_OFFSET = 2**62
@@ -437,8 +439,7 @@ _RELEASE = [f"RELEASE s{depth}" for depth in range(64)]
 _ROLLBACK_TO = [f"ROLLBACK TO s{depth}" for depth in range(64)]
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"))
+_dumps = compact
 
 
 _UNKNOWN: Any = object()

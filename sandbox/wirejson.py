@@ -44,6 +44,15 @@ def encode(value: Any) -> bytes:
         return (text + "\n").encode()
 
 
+def compact(value: Any) -> str:
+    """`value`, plain JSON data, as compact text: how the store keeps it. No conversions:
+    a Decimal reaching the store is a bug (money is stored as integer paise) and raises."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 class WireJsonifier(Jsonifier):
     """Connexion's jsonifier writing what `encode` writes."""
 
