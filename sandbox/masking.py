@@ -26,13 +26,18 @@ _FIELD = (
 _SECRET_NAME = re.compile(_FIELD, re.IGNORECASE)
 # Words of which any credential field name holds one. Masking visits only where one of them
 # occurs, so a large body without credentials costs a few substring searches and a list
-# page names a secret word a handful of times, not every field.
-_SECRET_WORDS = ("passw", "secret", "key", "token", "authorization", "jwt")
+# page names a secret word a handful of times, not every field. Not "key" alone: names
+# like ZazPay's `paykey` are no credential (only API and private keys are), and a listing
+# names one per row.
+_SECRET_WORDS = ("passw", "secret", "apikey", "api_key", "api-key", "private", "token")
+_SECRET_WORDS += ("authorization", "jwt")
 _SECRET_WORD = re.compile("|".join(_SECRET_WORDS))
 # For text whose lower-casing moves offsets (a few non-ASCII letters lower to two
 # characters): the first letter is a plain class because a wholly case-insensitive
 # alternation is five times slower.
-_SECRET_WORD_ANY_CASE = re.compile("[pskatjPSKATJ](?i:assw|ecret|ey|oken|uthorization|wt)")
+_SECRET_WORD_ANY_CASE = re.compile(
+    "[psatjPSATJ](?i:assw|ecret|pi[_-]?key|rivate|oken|uthorization|wt)"
+)
 _NAME_LIMIT = 64
 _NAME_TAIL = re.compile(r"[\w-]*")
 # A name's start: the run of name characters ending where the search ends, beginning at a

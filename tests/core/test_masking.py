@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from sandbox.masking import mask_headers, mask_text
+from sandbox.masking import _SECRET_NAME, mask_headers, mask_text
 
 
 @pytest.mark.parametrize(
@@ -55,3 +57,34 @@ def test_header_values_keep_their_scheme() -> None:
 def test_text_whose_lower_case_is_longer_is_masked_at_the_right_offsets() -> None:
     # "İ" lowers to two characters: hits found in the lowered text would land one off.
     assert mask_text('{"İ": "x", "API_KEY": "k"}') == '{"İ": "x", "API_KEY": "***"}'
+
+
+_CORES = (
+    "api_key", "apikey", "API-KEY", "private_key", "privatekey", "Private-Key", "secret",
+    "password", "PassWD", "access_token", "refresh-token", "auth_token", "authorization",
+    "token", "jwt", "paykey", "key", "monkey", "keyword", "tokens", "amount", "jwt_id",
+)  # fmt: skip
+_NAMES = st.builds(
+    lambda a, b, c: a + b + c,
+    st.sampled_from(("", "x_", "my-", "pay", "client_", "A")),
+    st.sampled_from(_CORES),
+    st.sampled_from(("", "_v2", "-x", "s")),
+)
+
+
+@settings(max_examples=300, derandomize=True)
+@given(st.dictionaries(_NAMES, st.text('abc =&\\"/éİ', max_size=8), max_size=8))
+def test_exactly_the_credential_names_of_a_body_are_masked(fields: dict[str, str]) -> None:
+    # The definition of a credential name is _SECRET_NAME; the words masking looks for
+    # first must never let one of its names pass unmasked.
+    expected = {
+        name: "***" if _SECRET_NAME.fullmatch(name) else value for name, value in fields.items()
+    }
+    # ensure_ascii off: "İ" lowers to two characters, the other way of finding words
+    assert json.loads(mask_text(json.dumps(fields, ensure_ascii=False))) == expected
+    form = "&".join(f"{name}=v{index}" for index, name in enumerate(fields))
+    masked = dict(pair.split("=", 1) for pair in mask_text(form).split("&") if pair)
+    assert masked == {
+        name: "***" if _SECRET_NAME.fullmatch(name) else f"v{index}"
+        for index, name in enumerate(fields)
+    }
