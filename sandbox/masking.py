@@ -6,6 +6,8 @@ from __future__ import annotations
 import functools
 import re
 
+import re2
+
 MASK = "***"
 _SECRET_HEADERS = frozenset(
     {
@@ -24,20 +26,13 @@ _FIELD = (
     r"|auth[_-]?token|authorization|private[_-]?key)[\w-]*|token|jwt"
 )
 _SECRET_NAME = re.compile(_FIELD, re.IGNORECASE)
-# Words of which any credential field name holds one. Masking visits only where one of them
-# occurs, so a large body without credentials costs a few substring searches and a list
-# page names a secret word a handful of times, not every field. Not "key" alone: names
-# like ZazPay's `paykey` are no credential (only API and private keys are), and a listing
-# names one per row.
-_SECRET_WORDS = ("passw", "secret", "apikey", "api_key", "api-key", "private", "token")
-_SECRET_WORDS += ("authorization", "jwt")
-_SECRET_WORD = re.compile("|".join(_SECRET_WORDS))
-# For text whose lower-casing moves offsets (a few non-ASCII letters lower to two
-# characters): the first letter is a plain class because a wholly case-insensitive
-# alternation is five times slower.
-_SECRET_WORD_ANY_CASE = re.compile(
-    "[psatjPSATJ](?i:assw|ecret|pi[_-]?key|rivate|oken|uthorization|wt)"
-)
+# Where a credential name may be: any name that _SECRET_NAME accepts holds one of these
+# words, in any case. Masking visits only the hits, so a large body without credentials
+# costs one linear scan (RE2's automaton, case-insensitive, about a third of what lowering
+# the text and searching it for each word took) and a list page names a secret word a
+# handful of times, not every field. Not "key" alone: names like ZazPay's `paykey` are no
+# credential (only API and private keys are), and a listing names one per row.
+_SECRET_WORD = re2.compile("(?i)passw|secret|api[_-]?key|private|token|authorization|jwt")
 _NAME_LIMIT = 64
 _NAME_TAIL = re.compile(r"[\w-]*")
 # A name's start: the run of name characters ending where the search ends, beginning at a
@@ -82,19 +77,10 @@ def _name_around(text: str, start: int, end: int) -> tuple[int | None, int]:
 def mask_text(text: str) -> str:
     """A body or query string with the values of credential fields masked: a JSON string
     value (`"api_key": "..."`) or a form or query value (`api_key=...`)."""
-    lowered = text.lower()
-    if not any(word in lowered for word in _SECRET_WORDS):
-        return text
-    # Lower-casing never drops a character, so equal lengths mean equal offsets.
-    hits = (
-        _SECRET_WORD.finditer(lowered)
-        if len(lowered) == len(text)
-        else _SECRET_WORD_ANY_CASE.finditer(text)
-    )
     pieces: list[str] = []
     done = 0  # text before this offset is copied or replaced already
     seen = 0  # hits before this offset lie in a name already looked at
-    for hit in hits:
+    for hit in _SECRET_WORD.finditer(text):
         if hit.start() < seen:
             continue
         start, end = _name_around(text, hit.start(), hit.end())

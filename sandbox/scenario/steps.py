@@ -195,7 +195,9 @@ class StepRunner:
         now = clock_now["now_ms"]
         if self.live:  # always forward, so that no two runs share a start (nor a run_id)
             step = 60_000 - now % 60_000
-            self.client.post(f"{self.base_url}/_sandbox/clock/advance", json={"seconds": step / 1000})
+            self.client.post(
+                f"{self.base_url}/_sandbox/clock/advance", json={"seconds": step / 1000}
+            )
             now += step
         self.variables[START_MS] = now
         self.variables["start"] = iso_z(now)
@@ -339,14 +341,13 @@ class StepRunner:
     def _send(self, step: dict[str, Any]) -> httpx.Response:
         if "simulate" in step:
             simulate = step["simulate"]
-            return self.client.post(
-                f"{self.base_url}/_sandbox/simulate",
-                json={
-                    "provider": self._provider(simulate),
-                    "resource_id": simulate["resource"],
-                    "event": simulate["event"],
-                },
-            )
+            body = {
+                "provider": self._provider(simulate),
+                "resource_id": simulate["resource"],
+                "event": simulate["event"],
+            }
+            body.update({k: simulate[k] for k in ("tenant", "kind", "params") if k in simulate})
+            return self.client.post(f"{self.base_url}/_sandbox/simulate", json=body)
         request = step["request"]
         provider = self._provider(request)
         self._remember_inbox_status(provider, request)
@@ -368,9 +369,7 @@ class StepRunner:
             request["method"], f"{self.base_url}/{provider}{request['path']}", **options
         )
 
-    def _credentials(
-        self, provider: str, request: dict[str, Any], body: Any
-    ) -> ClientCredentials:
+    def _credentials(self, provider: str, request: dict[str, Any], body: Any) -> ClientCredentials:
         key = (provider, request.get("tenant"))
         if key not in self._tenants:
             raise StepFailed(f"{provider} has no tenant {request.get('tenant')!r}")

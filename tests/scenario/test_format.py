@@ -165,3 +165,26 @@ def test_unknown_variables_are_named(tmp_path, capsys):
     )
     assert main(["scenario", "run", str(path)]) == 1
     assert "unknown variable ${payment}" in capsys.readouterr().out
+
+
+def test_a_simulate_step_names_the_tenant_and_kind_and_passes_params(paysandbox, tmp_path, capsys):
+    path = _write(
+        tmp_path,
+        """\
+        name: simulate-fields
+        provider: zoho
+        fixtures:
+          - {kind: payment, tenant: "23137557", body: {amount: "200.00"}, state: succeeded,
+             save_as: payment}
+        steps:
+          - simulate: {resource: "${payment}", tenant: "23137557", kind: payment,
+                       event: refund, params: {amount: "50.00"}}
+            expect: {json: {state: partially_refunded, tenant: "23137557"}}
+          - simulate: {resource: "${payment}", tenant: "23137556", event: refund}
+            expect: {status: 404}
+        """,
+    )
+    assert main(["scenario", "run", str(path), "--base-url", paysandbox.url, "--reset"]) == 0, (
+        capsys.readouterr().out
+    )
+    assert "PASS simulate-fields" in capsys.readouterr().out

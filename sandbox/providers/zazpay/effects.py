@@ -104,7 +104,8 @@ def receiver_connected(record: Record, ctx: EffectContext) -> dict[str, Any]:
 
 
 def receiver_connect_canceled(record: Record, ctx: EffectContext) -> dict[str, Any]:
-    """The receiver canceled on a gateway's connect page (its IPN says which)."""
+    """The receiver canceled on a gateway's connect page, or the gateway refused the
+    account (its IPN says which gateway)."""
     return {"last_gateway": _receiver_gateway(record, ctx)}
 
 

@@ -1087,7 +1087,8 @@ def _details(
     body = record.rendered(("details", tenant.id), lambda: models.payment_details(record, tenant))
     if ipn is None:
         ipn = ipn_summaries(rt, [record]).get(record.id)
-    return {**body, "ipn": models.ipn_block(ipn)}
+    # Rendered with no IPN sent yet, which is what most rows say.
+    return {**body, "ipn": models.ipn_block(ipn)} if ipn else body
 
 
 def ipn_summary(rt: Runtime, record: Record) -> dict[str, Any] | None:

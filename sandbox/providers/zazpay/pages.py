@@ -21,6 +21,8 @@ from sandbox.store import Record
 APPROVE = "approve"
 APPROVE_DECLINING = "approve_declining_card"
 RECEIVER_CANCELED = 10  # receivers table: "Canceled by User."
+RECEIVER_GATEWAY_ERROR = 9  # receivers table: "Gateway Error."
+GATEWAY_ERROR = "gateway_error"  # the connect page's way to have the gateway refuse
 
 
 def _record(kind: str, tenant: str, resource_id: str, token: str) -> Record:
@@ -172,12 +174,17 @@ def blueprint() -> Blueprint:
         problem = None
         if request.method == "POST":
             action = request.form.get("action")
-            if action in ("connect", "cancel"):
+            outcomes = {
+                "connect": ("connect", None),
+                "cancel": ("cancel_connect", RECEIVER_CANCELED),
+                GATEWAY_ERROR: ("connect_fail", RECEIVER_GATEWAY_ERROR),
+            }
+            if action in outcomes:
+                transition, position = outcomes[action]
                 back_fields = {"receiver_id": record.id, "gateway_id": str(gateway_id)}
-                transition = "connect" if action == "connect" else "cancel_connect"
                 problem = _apply(record, transition, params={"gateway_id": gateway_id})
-                if action == "cancel":
-                    back_fields["error_code"] = str(errorbits.code_of([RECEIVER_CANCELED]))
+                if position is not None:
+                    back_fields["error_code"] = str(errorbits.code_of([position]))
                 if problem is None:
                     back = _back(record.data.get("return_url"), back_fields)
                     if back is not None:
@@ -197,6 +204,7 @@ def blueprint() -> Blueprint:
             open=record.state != "deleted" and gateway_id not in record.data["gateways"],
             yes="connect",
             yes_label="Connect account",
+            also=[(GATEWAY_ERROR, "Connect fails at the gateway (Gateway Error)")],
             no="cancel",
         )
 

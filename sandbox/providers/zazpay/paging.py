@@ -30,10 +30,11 @@ def metadata(
     links are); other query parameters are kept in every link, and a neighbour that does
     not exist is "" (seed: `{"previous": ""}`)."""
     last = page_count(total, size)
+    kept = urlencode({k: v for k, v in (query or {}).items() if k != "page" and v is not None})
+    start = f"{path}?{kept}&page=" if kept else f"{path}?page="
 
     def link(number: int) -> str:
-        kept = {k: v for k, v in (query or {}).items() if k != "page" and v is not None}
-        return f"{path}?{urlencode({**kept, 'page': number})}"
+        return f"{start}{number}"
 
     return {
         "page": page,

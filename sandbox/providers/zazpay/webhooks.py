@@ -30,6 +30,7 @@ SUBSCRIPTION_EVENTS = {"SubscriptionActive", "SubscriptionCanceled"}
 RECEIVER_EVENTS = {
     "ReceiverConnected": ("Connected", None),
     "ReceiverConnectCanceled": ("Canceled", 10),
+    "ReceiverConnectFailed": ("Failed", 9),
 }
 
 

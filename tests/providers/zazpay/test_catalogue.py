@@ -183,6 +183,7 @@ def test_paging_links_match_the_seeds_shape():
     assert meta["Links"][2] == {"previous": "/merchants/123/payments?website_id=123456&page=4"}
     first = paging.metadata("/merchants/9418/gateways.json", 1, 4)
     assert first["Links"][2:4] == [{"previous": ""}, {"next": ""}]
+    assert first["Links"][0] == {"self": "/merchants/9418/gateways.json?page=1"}
     assert paging.metadata("/x", 1, 0)["page_count"] == 1
     _schema("Metadata").validate(meta)
     assert list(paging.window(list(range(45)), 3)) == [40, 41, 42, 43, 44]

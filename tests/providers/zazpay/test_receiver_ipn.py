@@ -127,3 +127,20 @@ def test_simulate_connects_a_named_gateway_and_refuses_one_without_marketplace(s
     [entry] = _received(control, "zazpay-receiver-simulated")
     fields = dict(parse_qsl(entry["body"], keep_blank_values=True))
     assert (fields["gateway_id"], fields["status"]) == ("1", "Connected")
+
+
+def test_a_gateway_that_refuses_the_account_is_reported_with_bit_9(sb, zazpay, browser, control):
+    receiver = _create(sb, zazpay, "zazpay-receiver-refused")
+    back = press(browser, receiver["gateways"][0]["gateway_callback_url"], "gateway_error")
+    assert back.status_code == 302
+    returned = parse_qs(urlsplit(back.headers["location"]).query)
+    assert returned["error_code"] == [str(2**9)]
+    [entry] = _received(control, "zazpay-receiver-refused")
+    fields = dict(parse_qsl(entry["body"], keep_blank_values=True))
+    assert (fields["status"], fields["gateway_id"]) == ("Failed", "2504")
+    assert (fields["error_code"], fields["error_message"]) == (str(2**9), "Gateway Error.")
+    assert verify_ipn("zazpay_test_secret", entry["body"])
+    listed = zazpay.get(f"{W}/receiver_accounts/{receiver['id']}").json()
+    assert listed["gateways"] == []  # nothing was connected
+    found = control.get(f"/resources/zazpay/{receiver['id']}").json()
+    assert found["state"] == "initiated"
