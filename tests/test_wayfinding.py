@@ -107,7 +107,10 @@ def test_hosted_pages_link_the_favicon(sb, zwitch):
     ).json()
     with sb.client() as browser:
         page = browser.get(payment["upi_details"]["payment_link"]).text
-    assert '<link rel="icon" type="image/svg+xml" href="/favicon.svg">' in page
+        console = browser.get("/").text
+    icon = '<link rel="icon" type="image/svg+xml" href="/favicon.svg">'
+    assert icon in page
+    assert icon in console
 
 
 @pytest.mark.parametrize(
