@@ -89,7 +89,9 @@ async def get_settlement_report(body: dict[str, Any]) -> Response:
         count=False,
     )
     return {
-        "report": [report_row(r) for r in page.records],
+        "report": [
+            r.rendered("report_row", functools.partial(report_row, r)) for r in page.records
+        ],
         "responsecode": "100",
         "responsedescription": "Successful",
     }, 200
