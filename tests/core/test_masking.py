@@ -80,7 +80,7 @@ def test_exactly_the_credential_names_of_a_body_are_masked(fields: dict[str, str
     expected = {
         name: "***" if _SECRET_NAME.fullmatch(name) else value for name, value in fields.items()
     }
-    # ensure_ascii off: "İ" lowers to two characters, the other way of finding words
+    # ensure_ascii off: non-ASCII text, where RE2 offsets (bytes inside) must map to characters
     assert json.loads(mask_text(json.dumps(fields, ensure_ascii=False))) == expected
     form = "&".join(f"{name}=v{index}" for index, name in enumerate(fields))
     masked = dict(pair.split("=", 1) for pair in mask_text(form).split("&") if pair)
