@@ -355,6 +355,9 @@ def main() -> int:
     parser.add_argument("--providers", nargs="*", default=list(REGISTRY))
     parser.add_argument("--workers", type=int, default=2, help="also measure N workers")
     parser.add_argument("--quick", action="store_true", help="3-second runs, one each")
+    parser.add_argument(
+        "--cases", nargs="*", help="only the cases with these names (default: every case)"
+    )
     args = parser.parse_args()
     if args.quick:
         args.duration, args.runs = 3, 1
@@ -383,6 +386,8 @@ def main() -> int:
                 f"{provider} on {server.label}: started in {server.start_seconds:.2f}s", flush=True
             )
         for index, name in enumerate(case.name for case in cases_of["sandbox"]):
+            if args.cases and name not in args.cases:
+                continue
             probed = {
                 s.label: warm_up(s, provider, cases_of[s.label][index], scripts) for s in under_test
             }
