@@ -142,7 +142,7 @@ async def _ticker(runtime: Runtime) -> None:
         tokens = bind_background(runtime)
         try:
             runtime.tick()
-            runtime.store.flush_journal()
+            runtime.store.write_journal_to_file()
             await runtime.deliver_webhooks()
         except Exception:  # a failed tick must not stop time for good
             log.exception("firing due transitions or delivering webhooks failed")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
+from functools import partial
 from typing import TYPE_CHECKING, Any, Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -41,15 +42,43 @@ def _console_read(scope: Scope) -> bool:
     return scope["method"] == "GET" and any(k == CONSOLE_HEADER for k, _ in scope["headers"])
 
 
-def _text(chunks: list[bytes], headers: list[tuple[bytes, bytes]]) -> str:
+def _text(body: bytes, headers: list[tuple[bytes, bytes]]) -> str:
     # Read with the shared body decoder, so a body is recorded in the charset it declares.
-    body = b"".join(chunks)
     suffix = "…" if len(body) > BODY_LIMIT else ""
     return bodies.text(body[:BODY_LIMIT], bodies.content_type(headers)) + suffix
 
 
 def _headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
     return {k.decode("latin-1"): v.decode("latin-1") for k, v in raw}
+
+
+def _entry(
+    at: int,
+    provider: str,
+    method: str,
+    path: str,
+    query: bytes,
+    status: int,
+    duration_ms: float,
+    request_headers: list[tuple[bytes, bytes]],
+    request_body: bytes,
+    response_headers: list[tuple[bytes, bytes]],
+    response_body: bytes,
+) -> JournalEntry:
+    """A recorded exchange as the journal shows it: bodies decoded, secrets masked."""
+    return JournalEntry(
+        at=at,
+        provider=provider,
+        method=method,
+        path=path,
+        query=mask_text(query.decode("latin-1")),
+        status=status,
+        duration_ms=duration_ms,
+        request_headers=mask_headers(_headers(request_headers)),
+        request_body=mask_text(_text(request_body, request_headers)),
+        response_headers=mask_headers(_headers(response_headers)),
+        response_body=mask_text(_text(response_body, response_headers)),
+    )
 
 
 _NO_SLASH = "No such endpoint: the documented path has no trailing slash."
@@ -176,21 +205,27 @@ class SandboxASGI:
             await target(scope, receive_recorded, app_send)
         finally:
             segment = path.lstrip("/").split("/", 1)[0]
-            entry = JournalEntry(
-                at=self.runtime.clock.now_ms(),
-                provider=segment
-                if segment in self.runtime.providers or segment == "_sandbox"
-                else "",
-                method=scope["method"],
-                path=path,
-                query=mask_text(scope.get("query_string", b"").decode("latin-1")),
-                status=response["status"],
-                duration_ms=round((time.perf_counter() - started) * 1000, 3),
-                request_headers=mask_headers(_headers(scope.get("headers", []))),
-                request_body=mask_text(_text(request_body, scope.get("headers", []))),
-                response_headers=mask_headers(_headers(response["headers"])),
-                response_body=mask_text(_text(response_body, response["headers"])),
+            # Rendered when the journal is written (store.journal_append): most entries of
+            # a busy run are pushed out by newer ones before anyone reads them. The bodies
+            # are cut to the journal's limit now, so a buffered entry holds no more.
+            entry = partial(
+                _entry,
+                self.runtime.clock.now_ms(),
+                segment if segment in self.runtime.providers or segment == "_sandbox" else "",
+                scope["method"],
+                path,
+                scope.get("query_string", b""),
+                response["status"],
+                round((time.perf_counter() - started) * 1000, 3),
+                scope.get("headers", []),
+                b"".join(request_body)[: BODY_LIMIT + 1],
+                response["headers"],
+                b"".join(response_body)[: BODY_LIMIT + 1],
             )
-            self.runtime.store.journal_append(entry, keep=self.runtime.config.journal_size)
-            if self.log is not None:
-                self.log(entry, tenant_of(scope))
+            keep = self.runtime.config.journal_size
+            if self.log is None:
+                self.runtime.store.journal_append(entry, keep=keep)
+            else:
+                rendered = entry()
+                self.runtime.store.journal_append(rendered, keep=keep)
+                self.log(rendered, tenant_of(scope))

@@ -266,7 +266,10 @@ class Store(Protocol):
     def next_number(self, namespace: str) -> int: ...
     def get_meta(self, key: str) -> Any: ...
     def set_meta(self, key: str, value: Any) -> None: ...
-    def journal_append(self, entry: JournalEntry, keep: int) -> None: ...
+    def journal_append(
+        self, entry: JournalEntry | Callable[[], JournalEntry], keep: int
+    ) -> None: ...
+    def write_journal_to_file(self) -> None: ...
     def flush_journal(self) -> None: ...
     def journal(
         self,
@@ -1276,36 +1279,56 @@ class SQLiteStore:
 
     # -- journal ----------------------------------------------------------------------
 
-    def journal_append(self, entry: JournalEntry, keep: int) -> None:
-        """Records a request; only the newest `keep` entries are retained. Entries are
-        written in batches (one insert per request would cost a tenth of a create); reads
-        flush first, and the runtime flushes on every tick."""
+    def journal_append(self, entry: JournalEntry | Callable[[], JournalEntry], keep: int) -> None:
+        """Records a request; only the newest `keep` entries are retained. `entry` may be a
+        function that renders it: rendering (decoding bodies, masking secrets) then waits
+        until the entry is written, and an entry that newer ones push out of the journal
+        before that is never rendered. A file store writes in batches (and on the runtime's
+        ticks, `write_journal_to_file`); an in-memory store holds entries until the journal
+        is read, since nobody else can look (one insert per request, or one rendering,
+        would cost a tenth of a create)."""
         with self._lock:
-            self._journal_buffer.append(
-                (
-                    entry.at,
-                    entry.provider,
-                    entry.method,
-                    entry.path,
-                    entry.query,
-                    entry.status,
-                    entry.duration_ms,
-                    _dumps(entry.request_headers),
-                    entry.request_body,
-                    _dumps(entry.response_headers),
-                    entry.response_body,
-                )
-            )
+            buffer = self._journal_buffer
+            buffer.append(entry)
             self._journal_keep = keep
-            if len(self._journal_buffer) >= 64:
-                self.flush_journal()
+            if self.path is not None:
+                if len(buffer) >= 64:
+                    self.flush_journal()
+            elif len(buffer) >= 2 * keep + 64:
+                del buffer[: len(buffer) - keep]  # pushed out before anyone could read them
+
+    def write_journal_to_file(self) -> None:
+        """Writes buffered journal entries if the store is a file, where other workers read
+        them and a crash would lose them; an in-memory store keeps them until read."""
+        if self.path is not None:
+            self.flush_journal()
 
     def flush_journal(self) -> None:
-        """Writes buffered journal entries and trims the journal to its size."""
+        """Writes buffered journal entries (the newest `keep`, rendered now) and trims the
+        journal to its size."""
         with self._lock:
             if not self._journal_buffer:
                 return
-            rows, self._journal_buffer = self._journal_buffer, []
+            pending, self._journal_buffer = self._journal_buffer, []
+            keep = max(0, self._journal_keep)
+            rows = []
+            for item in pending[max(0, len(pending) - keep) :] if keep else ():
+                entry = item() if callable(item) else item
+                rows.append(
+                    (
+                        entry.at,
+                        entry.provider,
+                        entry.method,
+                        entry.path,
+                        entry.query,
+                        entry.status,
+                        entry.duration_ms,
+                        _dumps(entry.request_headers),
+                        entry.request_body,
+                        _dumps(entry.response_headers),
+                        entry.response_body,
+                    )
+                )
             self._conn.executemany(
                 "INSERT INTO journal (at, provider, method, path, query, status, duration_ms, "
                 "request_headers, request_body, response_headers, response_body) "
@@ -1314,7 +1337,7 @@ class SQLiteStore:
             )
             self._conn.execute(
                 "DELETE FROM journal WHERE seq <= (SELECT MAX(seq) FROM journal) - ?",
-                (self._journal_keep,),
+                (keep,),
             )
 
     def journal(

@@ -102,6 +102,37 @@ def test_journal_is_bounded_and_newest_first():
     assert store.journal(path="/zwitch/29", limit=1000)[0].path == "/zwitch/299"
 
 
+def test_an_entry_pushed_out_before_a_read_is_never_rendered():
+    # The journal renders (decodes, masks) an entry only when it is written; in memory that
+    # waits for a read, so a busy run renders the newest `keep` and not the rest.
+    store = SQLiteStore()
+    rendered: list[int] = []
+
+    def entry(i: int) -> JournalEntry:
+        rendered.append(i)
+        return JournalEntry(i, "zwitch", "GET", f"/zwitch/{i}", "", 200, 0.1)
+
+    for i in range(1000):
+        store.journal_append(lambda i=i: entry(i), keep=100)
+    assert rendered == []
+    entries = store.journal(limit=1000)
+    assert [e.path for e in entries] == [f"/zwitch/{i}" for i in range(999, 899, -1)]
+    assert sorted(rendered) == list(range(900, 1000))
+
+
+def test_a_file_store_writes_its_journal_for_other_readers(tmp_path):
+    # Another worker reads the file: entries reach it in batches and on every tick.
+    db = tmp_path / "state.db"
+    writer, reader = SQLiteStore(db, shared=True), SQLiteStore(db, shared=True)
+    for i in range(70):
+        writer.journal_append(
+            lambda i=i: JournalEntry(i, "zwitch", "GET", f"/zwitch/{i}", "", 200, 0.1), keep=100
+        )
+    assert len(reader.journal(limit=1000)) == 64
+    writer.write_journal_to_file()
+    assert reader.journal(limit=1)[0].path == "/zwitch/69"
+
+
 def test_a_file_store_survives_reopening(tmp_path):
     db = tmp_path / "state.db"
     store = SQLiteStore(db)
