@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
 from sandbox.store import (
@@ -142,6 +144,29 @@ def test_a_file_store_survives_reopening(tmp_path):
     reopened = SQLiteStore(db)
     assert reopened.get("p", "t1", "thing", "r1") is not None
     assert reopened.get_meta("clock") == {"x": 1}
+
+
+def test_a_file_written_with_the_earlier_resources_table_still_works(tmp_path):
+    # Files written before resources became a rowid table keep their WITHOUT ROWID table.
+    db = tmp_path / "old.db"
+    with sqlite3.connect(db) as old:
+        old.execute(
+            "CREATE TABLE resources (provider TEXT NOT NULL, tenant TEXT NOT NULL, "
+            "kind TEXT NOT NULL, id TEXT NOT NULL, state TEXT NOT NULL, "
+            "version INTEGER NOT NULL, created_at INTEGER NOT NULL, ref TEXT, parent TEXT, "
+            "data TEXT NOT NULL, PRIMARY KEY (provider, tenant, kind, id)) WITHOUT ROWID"
+        )
+    store = SQLiteStore(db)
+    store.insert(_record("a", ref="x"))
+    store.insert(_record("b", created_at=2000))
+    with pytest.raises(DuplicateRef):
+        store.insert(_record("c", ref="x"))
+    assert store.get("p", "t1", "thing", "a").ref == "x"
+    assert [r.id for r in store.query("p", "t1", "thing").records] == ["b", "a"]
+    (layout,) = store._conn.execute(
+        "SELECT sql FROM sqlite_master WHERE name='resources'"
+    ).fetchone()
+    assert layout.endswith("WITHOUT ROWID")
 
 
 def test_totals_from_tallies_match_counting():
