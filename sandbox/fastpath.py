@@ -555,11 +555,15 @@ class FastPath:
         mime, encoding = bodies.split(settled)
         if mime is None:
             mime = "application/octet-stream"
-        if operation.consumes and mime.lower() not in operation.accepted:
-            raise UnsupportedMediaTypeProblem(
-                detail=f"Invalid Content-type ({mime}), expected {list(operation.consumes)}"
-            )
-        body = operation.bodies[mime]
+        # A declared media type, sent as declared, needs no range matching (`accepted` sorts
+        # its keys and runs fnmatch on every lookup).
+        body = operation.bodies.get(mime)
+        if body is None:
+            if operation.consumes and mime.lower() not in operation.accepted:
+                raise UnsupportedMediaTypeProblem(
+                    detail=f"Invalid Content-type ({mime}), expected {list(operation.consumes)}"
+                )
+            body = operation.bodies[mime]
         if not int(_header(scope, b"content-length") or 0) and operation.body_required:
             raise body_required(mime)
         raw = await read_body(receive)

@@ -2,13 +2,15 @@
 as PNG data URIs (a Zwitch collect request's `qr_code` and payment page, ZTake's checkout
 page and payment profile).
 
-Encoded by zxing-cpp (C++) with a fixed data mask: choosing the best of the eight masks is
-most of an encoder's work and any mask is valid for every reader, and each UPI collect
-request encodes its own payment, so this runs on every create. `benchmarks/qr.py`
-measures it against the alternatives (pure-Python segno took 13 ms a code, 4 ms with a
-fixed mask; zxing-cpp choosing its mask 0.8 ms; this 0.12 ms, a hand-written pure-Python
-encoder with precomputed layouts about the same). The PNG is written here: 1 bit per
-pixel, four pixels a module, the standard quiet zone of four modules."""
+Encoded by libzint (C, through zint-bindings) with a fixed data mask: choosing the best of
+the eight masks is most of an encoder's work and any mask is valid for every reader, and
+each UPI collect request encodes its own payment, so this runs on every create.
+`benchmarks/qr.py` measures it against the alternatives (per code: pure-Python segno 13 ms,
+4 ms with a fixed mask; zxing-cpp choosing its mask 0.4 ms, with a fixed one 0.06 ms, as
+the sandbox used it before; libzint 0.03 ms; a hand-written pure-Python encoder with
+precomputed layouts about 0.1 ms). Tests read every code back with zxing-cpp's reader, an
+implementation independent of the encoder. The PNG is written here: 1 bit per pixel, four
+pixels a module, the standard quiet zone of four modules."""
 
 from __future__ import annotations
 
@@ -18,14 +20,14 @@ import zlib
 from functools import lru_cache
 from urllib.parse import quote
 
-import zxingcpp
+import zint
 
 SCALE = 4  # pixels per module: one module is one hex digit (four 1-bit pixels)
 DATA_MASK = 0  # (row + column) % 2; fixed, see the module docstring
-ERROR_CORRECTION = "M"  # recovers 15% of the symbol, as most payment QR codes do
+ERROR_CORRECTION = 2  # level M: recovers 15% of the symbol, as most payment QR codes do
 ZLIB_LEVEL = 1  # a few more bytes than level 6, in half the time (benchmarks/qr.py)
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-# A pixel of zxing-cpp's image (0 dark, 255 light) → four 1-bit PNG pixels as a hex digit.
+# A module (0 dark, 255 light) → four 1-bit PNG pixels as a hex digit.
 _HEX = bytes(ord("0") if value < 128 else ord("f") for value in range(256))
 
 
@@ -48,12 +50,16 @@ def upi_intent(
 def matrix(content: str) -> tuple[bytes, int]:
     """The symbol of `content` with its quiet zone, one byte a module (0 dark, 255
     light), row by row, and its side in modules."""
-    code = zxingcpp.create_barcode(
-        content, zxingcpp.BarcodeFormat.QRCode, ec_level=ERROR_CORRECTION, data_mask=DATA_MASK
-    )
-    image = code.to_image(scale=1, add_quiet_zones=True)
-    side = image.shape[0]
-    return bytes(memoryview(image)), side
+    symbol = zint.Symbol()
+    symbol.symbology = zint.Symbology.QRCODE
+    symbol.option_1 = ERROR_CORRECTION
+    symbol.option_3 = (DATA_MASK + 1) << 8  # libzint's way of naming a mask
+    symbol.output_options = zint.OutputOptions.BARCODE_QUIET_ZONES
+    symbol.scale = 0.5  # libzint draws a module two pixels wide at scale 1
+    symbol.encode(content)
+    symbol.buffer()
+    image = symbol.bitmap  # rows × columns × RGB, black on white
+    return bytes(image)[::3], image.shape[0]
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
