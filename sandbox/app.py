@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 import logging
 import os
@@ -216,12 +217,23 @@ CONFIG_VARIABLE = "PAYSANDBOX_CONFIG"
 WORKER_HEADER = "x-paysandbox-worker"
 
 
+def freeze_startup_objects() -> None:
+    """Puts everything built at start-up (specs, validators, seeded state) beyond the cyclic
+    garbage collector: a full collection would otherwise walk it all again every ten
+    thousand requests or so (34 ms a time, measured in process). For a serving process
+    only: what is frozen is never collected, so an app built and dropped (as tests do)
+    must not be."""
+    gc.collect()
+    gc.freeze()
+
+
 def worker_app() -> Callable[..., Any]:
     """The app of one worker process of `paysandbox serve --workers N` (a uvicorn factory):
     the configuration comes from the parent process through the environment. Responses
     name the worker's process id in `x-paysandbox-worker`, so one can tell who answered."""
     config = SandboxConfig(**json.loads(os.environ[CONFIG_VARIABLE]))
     app = build_app(Runtime(config))
+    freeze_startup_objects()
     worker = str(os.getpid()).encode()
 
     async def tagged(scope: Any, receive: Any, send: Any) -> None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import uvicorn
 
-from sandbox.app import CONFIG_VARIABLE, build_app
+from sandbox.app import CONFIG_VARIABLE, build_app, freeze_startup_objects
 from sandbox.config import SandboxConfig
 from sandbox.guard import token_headers, with_control_token
 from sandbox.httpserver import BOUNDED_HTTPTOOLS
@@ -197,9 +197,11 @@ def serve(config: SandboxConfig) -> None:
         config = replace(config, page_secret=secrets.token_hex(16))
     if config.workers <= 1:
         runtime = Runtime(config)
+        app = build_app(runtime)
+        freeze_startup_objects()
         try:
             uvicorn.run(
-                build_app(runtime),
+                app,
                 host=config.host,
                 port=config.port,
                 log_level="warning" if config.banner else "info",
