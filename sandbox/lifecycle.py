@@ -60,6 +60,8 @@ transition.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import re
 from dataclasses import dataclass, field
@@ -467,6 +469,17 @@ def check_machine(machine: Machine) -> None:
 # -- effects ------------------------------------------------------------------------------
 
 
+# The canonical text of a request's details; built once (json.dumps builds an encoder per
+# call). Its output must not change: stored fingerprints are compared with new ones.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str)
+
+
+def fingerprint(details: Mapping[str, Any]) -> str:
+    """A digest of what a request asked for, stored with what it created, to tell a retry
+    (the same reference, the same details) from a reused reference."""
+    return hashlib.sha256(_CANONICAL.encode(details).encode()).hexdigest()
+
+
 @dataclass(frozen=True)
 class Draft:
     """A new resource as a provider's builder prepares it, before the engine stores it."""
@@ -612,7 +625,10 @@ class Engine:
             ref=ref,
             parent=parent,
         )
-        with self.store.transaction():
+        # No savepoint of its own: the insert is the first write, and the error a caller
+        # catches (DuplicateRef) comes from it, undone by SQLite; anything later fails the
+        # caller's whole transaction.
+        with self.store.transaction(savepoint=False):
             self.store.insert(record)
             if record.state not in machine.terminal:
                 for rule in machine.timers_for(chosen):

@@ -203,7 +203,7 @@ class DuplicateRef(Exception):
 class Store(Protocol):
     """What the rest of the sandbox may ask of a state store."""
 
-    def transaction(self) -> Any: ...
+    def transaction(self, savepoint: bool = True) -> Any: ...
     def insert(self, record: Record) -> None: ...
     def get(self, provider: str, tenant: str, kind: str, id: str) -> Record | None: ...
     def find(self, provider: str, id: str, kind: str | None = None) -> Record | None: ...
@@ -620,7 +620,7 @@ class _Transaction:
 
     def __init__(self, store: "SQLiteStore", single: bool = False) -> None:
         self.store = store
-        self.single = single  # the block runs one statement
+        self.single = single  # nested, it needs no savepoint (one statement, say)
         self.inside = False
 
     def __enter__(self) -> None:
@@ -677,6 +677,7 @@ class SQLiteStore:
         self.shared = shared
         self._next_due_cache: Any = _UNKNOWN
         self._endpoint_cache: dict[tuple[str, str], Any] = {}
+        self._counters: dict[str, int] = {}  # see next_number
         target = ":memory:" if self.path is None else str(self.path)
         self._conn = sqlite3.connect(
             target, check_same_thread=False, isolation_level=None, timeout=30.0
@@ -708,11 +709,13 @@ class SQLiteStore:
                 if column.split()[0] not in present:
                     self._conn.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
 
-    def transaction(self) -> "_Transaction":
+    def transaction(self, savepoint: bool = True) -> "_Transaction":
         """A write transaction, rolled back on error; a nested one is a savepoint (an error
         leaving it undoes its own writes only, and the outer transaction goes on if the
-        caller catches the error)."""
-        return _Transaction(self)
+        caller catches the error). `savepoint=False` nests without one (two statements
+        fewer), for a block whose only error a caller may catch is raised by its first
+        write, which SQLite undoes by itself."""
+        return _Transaction(self, single=not savepoint)
 
     def _statement(self) -> "_Transaction":
         """A block that writes with one statement: a transaction of its own at the top
@@ -727,6 +730,7 @@ class SQLiteStore:
         # Caches may reflect writes just undone.
         self._next_due_cache = _UNKNOWN
         self._endpoint_cache.clear()
+        self._counters.clear()
 
     def _execute(self, sql: str, params: tuple | list = ()) -> sqlite3.Cursor:
         with self._lock:
@@ -1259,14 +1263,24 @@ class SQLiteStore:
     # -- counters and metadata --------------------------------------------------------
 
     def next_number(self, namespace: str) -> int:
-        """Increments and returns a named counter (starting at 1)."""
+        """Increments and returns a named counter (starting at 1). A store that no other
+        process writes remembers the values it handed out, so an increment is a plain
+        UPDATE (an upsert returning the value costs three times more); a rollback forgets
+        them, and the next increment reads the counter again."""
         with self._statement():
-            row = self._execute(
-                "INSERT INTO counters (namespace, value) VALUES (?, 1) "
-                "ON CONFLICT(namespace) DO UPDATE SET value=value+1 RETURNING value",
-                (namespace,),
-            ).fetchone()
-        return row[0]
+            known = None if self.shared else self._counters.get(namespace)
+            if known is None:
+                value = self._execute(
+                    "INSERT INTO counters (namespace, value) VALUES (?, 1) "
+                    "ON CONFLICT(namespace) DO UPDATE SET value=value+1 RETURNING value",
+                    (namespace,),
+                ).fetchone()[0]
+            else:
+                value = known + 1
+                self._execute("UPDATE counters SET value=? WHERE namespace=?", (value, namespace))
+            if not self.shared:
+                self._counters[namespace] = value
+        return value
 
     def get_meta(self, key: str) -> Any:
         """A JSON value stored under `key`, or None."""
@@ -1721,6 +1735,7 @@ class SQLiteStore:
             ):
                 self._execute(f"DELETE FROM {table}")
             self._next_due_cache = _UNKNOWN
+            self._counters.clear()
             self._records.clear()  # ids and versions start again
         # Hand the freed pages back: an in-memory database would otherwise keep its peak.
         self._execute("PRAGMA incremental_vacuum").fetchall()  # a page per step

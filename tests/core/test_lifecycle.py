@@ -175,3 +175,17 @@ def test_a_state_nothing_leaves_drops_the_resources_timers():
     engine.apply("p", "tenant", "thing", "t1", "finish")  # done: nothing leaves it
     assert engine.store.timers_for("p", "t1") == []
     assert len(engine.store.timers_for("p", "t2")) == 3  # another resource keeps its own
+
+
+def test_a_fingerprint_is_the_digest_earlier_versions_stored():
+    # Stored fingerprints (in database files) are compared with new ones: the canonical
+    # text must stay what json.dumps wrote, non-ASCII escapes and str() of Decimals included.
+    import hashlib
+    import json
+    from decimal import Decimal
+
+    from sandbox.lifecycle import fingerprint
+
+    details = {"b": [1, 2.5], "a": "Café", "c": {"z": None, "y": Decimal("10.50")}}
+    before = json.dumps(details, sort_keys=True, separators=(",", ":"), default=str)
+    assert fingerprint(details) == hashlib.sha256(before.encode()).hexdigest()

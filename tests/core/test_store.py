@@ -135,6 +135,28 @@ def test_a_file_store_writes_its_journal_for_other_readers(tmp_path):
     assert reader.journal(limit=1)[0].path == "/zwitch/69"
 
 
+def test_a_number_handed_out_in_an_undone_transaction_is_handed_out_again():
+    store = SQLiteStore()
+    assert store.next_number("n") == 1
+    with pytest.raises(RuntimeError), store.transaction():
+        assert store.next_number("n") == 2
+        raise RuntimeError
+    with store.transaction():
+        with pytest.raises(RuntimeError), store.transaction():  # a savepoint, undone alone
+            assert store.next_number("n") == 2
+            raise RuntimeError
+        assert store.next_number("n") == 2
+    assert store.next_number("n") == 3
+    store.wipe()
+    assert store.next_number("n") == 1
+
+
+def test_workers_sharing_a_file_never_hand_out_the_same_number(tmp_path):
+    first, second = (SQLiteStore(tmp_path / "state.db", shared=True) for _ in range(2))
+    numbers = [store.next_number("n") for _ in range(3) for store in (first, second)]
+    assert numbers == [1, 2, 3, 4, 5, 6]
+
+
 def test_a_file_store_survives_reopening(tmp_path):
     db = tmp_path / "state.db"
     store = SQLiteStore(db)

@@ -8,14 +8,12 @@ a UTR can belong to one payment only) and whose status is its order's."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import TYPE_CHECKING, Any, Mapping
 
 from sandbox import qr
 from sandbox.clock import iso_z
 from sandbox.ids import DIGITS
-from sandbox.lifecycle import IllegalTransition
+from sandbox.lifecycle import IllegalTransition, fingerprint
 from sandbox.money import as_string, rupees, to_paise
 from sandbox.providers.base import Draft, Tenant
 from sandbox.providers.ztake import errors
@@ -45,12 +43,6 @@ PAYMENT_STATUS = {
 def amount_json(paise: int) -> int | float:
     """An amount for a JSON number field: `500` as the document shows, `100.5` with paise."""
     return paise // 100 if paise % 100 == 0 else float(rupees(paise))
-
-
-def fingerprint(details: Mapping[str, Any]) -> str:
-    """A digest of what a request asked for, to tell a retry from a reused reference."""
-    canonical = json.dumps(details, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 # -- orders ---------------------------------------------------------------------------

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import TYPE_CHECKING, Any, Mapping
 
 from sandbox.clock import IST, from_ms, iso_z
 from sandbox.ids import ALNUM, IdGenerator
+from sandbox.lifecycle import fingerprint
 from sandbox.money import as_number, as_string, to_paise
 from sandbox.providers.base import Draft, Tenant
 from sandbox.providers.zwitch import errors
@@ -22,12 +21,6 @@ COLLECT = "upi_collect"
 TOKEN = "payment_token"
 DEFAULT_EXPIRY_MINUTES = 30  # seed 002: "default: 30 minutes"
 TOKEN_LIFETIME_MS = 3_600_000  # sandbox choice, see PaymentToken.status in the spec
-
-
-def fingerprint(details: Mapping[str, Any]) -> str:
-    """A digest of what a request asked for, to tell a retry from a reused reference."""
-    canonical = json.dumps(details, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 # -- UPI collect ----------------------------------------------------------------------
