@@ -1312,7 +1312,7 @@ class SQLiteStore:
             if self.path is not None:
                 if len(buffer) >= 64:
                     self.flush_journal()
-            elif len(buffer) >= 2 * keep + 64:
+            elif len(buffer) >= keep + 64:
                 del buffer[: len(buffer) - keep]  # pushed out before anyone could read them
 
     def write_journal_to_file(self) -> None:
