@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import importlib.metadata as metadata
+import inspect
 import subprocess
 import sys
 import tomllib
@@ -52,14 +53,27 @@ def _closure(requirements: list[str]) -> set[str]:
     return {key.split("[")[0] for key in seen}
 
 
+def _module_owners() -> dict[str, set[str]]:
+    """Module → the distributions that install it, as `packages_distributions()` says, plus
+    single-file extension modules (`zint.cpython-311-x86_64-linux-gnu.so`), which Python
+    3.11's inference misses."""
+    owners = {module: set(dists) for module, dists in metadata.packages_distributions().items()}
+    for dist in metadata.distributions():
+        for file in dist.files or ():
+            name = inspect.getmodulename(file.name) if len(file.parts) == 1 else None
+            if name:
+                owners.setdefault(name, set()).add(dist.metadata["Name"])
+    return owners
+
+
 def test_every_imported_module_comes_with_the_core_dependencies():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     installed = _closure(project["dependencies"])
-    owners = metadata.packages_distributions()
+    owners = _module_owners()
     missing = {
         module: owners.get(module)
         for module in _top_level_imports()
-        if not {d.lower().replace("_", "-") for d in owners.get(module, [])} & installed
+        if not {d.lower().replace("_", "-") for d in owners.get(module, ())} & installed
     }
     assert not missing, f"imported but not a core dependency: {missing}"
 
