@@ -74,9 +74,7 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
 
 
 @pytest.fixture
-def paysandbox(
-    paysandbox_server: "Sandbox", request: pytest.FixtureRequest
-) -> Iterator["Sandbox"]:
+def paysandbox(paysandbox_server: "Sandbox", request: pytest.FixtureRequest) -> Iterator["Sandbox"]:
     """The session's sandbox, reset to its seeded start state, with the test's scenarios."""
     paysandbox_server.unload_scenarios()
     paysandbox_server.reset()

@@ -131,9 +131,7 @@ class Sandbox:
         headers = {**token_headers(self.token), **kwargs.pop("headers", {})}
         return httpx.Client(base_url=self.url, headers=headers, **kwargs)
 
-    def client_for(
-        self, provider: str, tenant: str | None = None, **kwargs: Any
-    ) -> "httpx.Client":
+    def client_for(self, provider: str, tenant: str | None = None, **kwargs: Any) -> "httpx.Client":
         """An httpx client of `provider` (base URL `/<provider>`) authenticated as `tenant`
         (the provider's first one by default): the provider's client auth computes the
         credentials of every request as it is sent, on the sandbox clock."""

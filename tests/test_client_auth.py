@@ -54,7 +54,8 @@ def test_with_the_providers_limits_kept_fuzzing_meets_429():
 
 def test_a_scenario_step_is_signed(signedpay_registered):
     scenario = parse(
-        textwrap.dedent("""\
+        textwrap.dedent(
+            """\
         name: signed-charges
         provider: signedpay
         steps:
@@ -73,7 +74,9 @@ def test_a_scenario_step_is_signed(signedpay_registered):
               auth: false
               json: {merchant_id: m_one, amount: "1.00", timestamp: 0, checksum: "%s"}
             expect: {status: 401, json: {error.code: unauthorized}}
-        """ % ("0" * 64))
+        """
+            % ("0" * 64)
+        )
     )
     run = run_scenario(scenario)
     assert run.passed, run.failure

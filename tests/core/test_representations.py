@@ -132,7 +132,10 @@ def test_a_suffix_after_the_query_is_read_like_one_on_the_path():
     scope = {"path": "/z/payments.xml", "query_string": b"website_id=1.json"}
     stripped, chosen = strip_suffix(scope, (JSON, XML), documented)
     assert chosen is XML and stripped["query_string"] == b"website_id=1.json"
-    assert strip_suffix({"path": "/z/payments", "query_string": b"a=1"}, (JSON, XML), documented)[1] is None
+    assert (
+        strip_suffix({"path": "/z/payments", "query_string": b"a=1"}, (JSON, XML), documented)[1]
+        is None
+    )
     # Not an operation (Swagger UI's files, say): the query keeps its suffix.
     undocumented = {"path": "/z/ui/x", "query_string": b"v=1.json"}
     assert strip_suffix(undocumented, (JSON, XML), documented)[1] is None

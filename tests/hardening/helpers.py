@@ -12,9 +12,7 @@ from sandbox.store import Delivery
 
 def quiet_runtime(**options: object) -> Runtime:
     """A sandbox runtime with no server around it."""
-    return Runtime(
-        SandboxConfig(clock_start="2024-01-15T10:00:00Z", clock_frozen=True, **options)
-    )
+    return Runtime(SandboxConfig(clock_start="2024-01-15T10:00:00Z", clock_frozen=True, **options))
 
 
 def queue_deliveries(rt: Runtime, url: str, count: int) -> None:

@@ -114,9 +114,7 @@ def test_with_a_token_every_control_call_needs_it(sandbox_with):
         wrong = anonymous.post("/_sandbox/reset", headers={"X-Sandbox-Token": "guess"})
         assert wrong.status_code == 401
         assert anonymous.get("/_sandbox/requests").status_code == 401
-        bearer = anonymous.get(
-            "/_sandbox/clock", headers={"Authorization": "Bearer s3cret-token"}
-        )
+        bearer = anonymous.get("/_sandbox/clock", headers={"Authorization": "Bearer s3cret-token"})
         assert bearer.status_code == 200
         # Webhook senders know no token; the docs hold no secret.
         assert anonymous.post("/_sandbox/inbox/shop", json={"a": 1}).status_code == 200

@@ -21,9 +21,7 @@ def _rss_mb() -> float:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / MiB
 
 
-@pytest.mark.parametrize(
-    "prefix, path", [("zwitch", COLLECT_PATH), ("_sandbox", "/clock/advance")]
-)
+@pytest.mark.parametrize("prefix, path", [("zwitch", COLLECT_PATH), ("_sandbox", "/clock/advance")])
 def test_a_body_over_the_limit_gets_413_in_the_shape_of_its_prefix(client_for, prefix, path):
     client = client_for(prefix, {**ZWITCH_A, "Content-Type": "application/json"})
     answer = client.post(path, content=b" " * (4 * MiB + 1))
@@ -100,11 +98,15 @@ def test_memory_stays_flat_over_many_large_inbox_posts(sandbox_with):
     body = b"x" * MiB
     with sb.client() as client:
         for _ in range(30):  # warm-up: the inbox reaches its bound
-            assert client.post("/_sandbox/inbox/bulk", content=body, headers=TEXT).status_code == 200
+            assert (
+                client.post("/_sandbox/inbox/bulk", content=body, headers=TEXT).status_code == 200
+            )
         client.get("/_sandbox/inbox/bulk")
         before = _rss_mb()
         for _ in range(150):
-            assert client.post("/_sandbox/inbox/bulk", content=body, headers=TEXT).status_code == 200
+            assert (
+                client.post("/_sandbox/inbox/bulk", content=body, headers=TEXT).status_code == 200
+            )
         client.get("/_sandbox/inbox/bulk")
         client.post("/_sandbox/reset")
         after = _rss_mb()

@@ -28,7 +28,9 @@ def test_the_payment_link_uses_the_public_url(sandbox_with):
     assert payment["upi_details"]["payment_link"].startswith("https://sandbox.example.test/zwitch/")
 
 
-@pytest.mark.parametrize("page", ["/", "/zwitch/hosted/pay/{id}", "/zwitch/hosted/account/acc_1234567890"])
+@pytest.mark.parametrize(
+    "page", ["/", "/zwitch/hosted/pay/{id}", "/zwitch/hosted/account/acc_1234567890"]
+)
 def test_hosted_pages_cannot_be_framed_and_carry_a_policy(sb, zwitch, page):
     payment = collect(zwitch)
     with sb.client() as browser:

@@ -404,7 +404,9 @@ def _per_api(sb: Sandbox, operations: list[Operation]) -> list[Case]:
             b"a" * 300,
         ]:
             cases.append(Case(f"{api} host {host[:24]!r}", get, get.method, target, host=host))
-        cases.append(Case(f"{api} no host http/1.1", get, get.method, target, host=None, protocol=True))
+        cases.append(
+            Case(f"{api} no host http/1.1", get, get.method, target, host=None, protocol=True)
+        )
         cases.append(
             Case(
                 f"{api} two hosts",
@@ -465,7 +467,9 @@ def _per_api(sb: Sandbox, operations: list[Operation]) -> list[Case]:
                 protocol=True,
             )
         )
-        cases.append(Case(f"{api} long path", get, get.method, target + b"/" + b"p" * (limit_head + 1)))
+        cases.append(
+            Case(f"{api} long path", get, get.method, target + b"/" + b"p" * (limit_head + 1))
+        )
         cases.append(
             Case(f"{api} long query", get, get.method, target + b"?q=" + b"q" * (limit_head + 1))
         )

@@ -68,7 +68,9 @@ def seed(rt: "Runtime", tenant: Tenant) -> None:
         span = 30 * DAY if index % 3 == 0 else 425 * DAY
         created = start - fake.random_int(5 * MINUTE, span)
         status = (
-            fake.random_element(OrderedDict(STATUSES)) if index >= len(STATUSES) else STATUSES[index][0]
+            fake.random_element(OrderedDict(STATUSES))
+            if index >= len(STATUSES)
+            else STATUSES[index][0]
         )
         method = models.METHODS[index % 3]
         invoice = f"INV-{fake.random_int(1, 99999):06d}"

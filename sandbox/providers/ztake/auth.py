@@ -71,7 +71,11 @@ def client_headers(tenant: Tenant) -> dict[str, str]:
 
 # Dashboard operations take the vendor JWT (specs/ztake.yaml, `VendorJwt`); the others the
 # pk_ key or nothing.
-_JWT_OPERATIONS = {("GET", "/api/vendor/"), ("GET", "/api/v2/chat/config"), ("POST", "/api/v2/chat/config")}
+_JWT_OPERATIONS = {
+    ("GET", "/api/vendor/"),
+    ("GET", "/api/v2/chat/config"),
+    ("POST", "/api/v2/chat/config"),
+}
 
 
 def client_auth(tenant: Tenant, request: ClientRequest) -> ClientCredentials:

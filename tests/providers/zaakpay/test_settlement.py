@@ -23,7 +23,11 @@ def checksum(secret: str, merchant: str, utr_date: str) -> str:
 
 
 def body(utr_date: str = YESTERDAY, merchant: str = MERCHANT_A, secret: str = SECRET_A) -> dict:
-    return {"merchantIdentifier": merchant, "utr_date": utr_date, "checksum": checksum(secret, merchant, utr_date)}
+    return {
+        "merchantIdentifier": merchant,
+        "utr_date": utr_date,
+        "checksum": checksum(secret, merchant, utr_date),
+    }
 
 
 @pytest.fixture
@@ -47,7 +51,9 @@ def test_a_report_reconciles_and_repeats(zaakpay, control):
     assert rows, "the seeded history settles something every day"
     for row in rows:
         assert row["settlement_date"] == "2024-01-14"
-        amount, fee, tax = (Decimal(row[k]) for k in ("amount", "partner_service_fee", "partner_service_tax"))
+        amount, fee, tax = (
+            Decimal(row[k]) for k in ("amount", "partner_service_fee", "partner_service_tax")
+        )
         assert Decimal(row["settlement_amount"]) == amount - fee - tax
         assert (row["rrn"] == "") == (row["settlement_action"] == "REFUND") == (row["arn"] != "")
     assert len({row["transaction_utr"] for row in rows}) == 1
@@ -92,7 +98,9 @@ def test_merchants_see_only_their_own_transactions(zaakpay):
     rows_a = zaakpay.post(PATH, json=body()).json()["report"]
     rows_b = zaakpay.post(PATH, json=body(merchant=MERCHANT_B, secret=SECRET_B)).json()["report"]
     assert rows_a and rows_b
-    assert not {r["partner_transaction_id"] for r in rows_a} & {r["partner_transaction_id"] for r in rows_b}
+    assert not {r["partner_transaction_id"] for r in rows_a} & {
+        r["partner_transaction_id"] for r in rows_b
+    }
 
 
 def test_two_calls_an_hour_then_the_clock_frees_it(zaakpay, control):
@@ -141,8 +149,11 @@ def test_a_limit_that_makes_no_sense_is_refused_at_start():
 def test_a_transaction_added_today_settles_tomorrow(zaakpay, control):
     created = control.post(
         "/resources",
-        json={"provider": "zaakpay", "kind": "transaction", "body": {"amount": "318.90", "action": "REFUND",
-                                                                        "client_transaction_id": "ZTD3D-QA-1"}},
+        json={
+            "provider": "zaakpay",
+            "kind": "transaction",
+            "body": {"amount": "318.90", "action": "REFUND", "client_transaction_id": "ZTD3D-QA-1"},
+        },
     )
     assert created.status_code == 201, created.text
     txn = created.json()
@@ -154,4 +165,8 @@ def test_a_transaction_added_today_settles_tomorrow(zaakpay, control):
     mine = [r for r in rows if r["partner_transaction_id"] == txn["id"]]
     assert len(mine) == 1
     assert mine[0]["client_transaction_id"] == "ZTD3D-QA-1"
-    assert (mine[0]["amount"], mine[0]["settlement_amount"], mine[0]["settlement_action"]) == ("318.90", "318.90", "REFUND")
+    assert (mine[0]["amount"], mine[0]["settlement_amount"], mine[0]["settlement_action"]) == (
+        "318.90",
+        "318.90",
+        "REFUND",
+    )

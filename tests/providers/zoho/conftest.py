@@ -33,7 +33,8 @@ def make_payment(control):
         extra = {k: body.pop(k) for k in ("state", "ago") if k in body}
         body.setdefault("amount", "200.00")
         answer = control.post(
-            "/resources", json={"provider": "zoho", "tenant": tenant, "kind": "payment", "body": body, **extra}
+            "/resources",
+            json={"provider": "zoho", "tenant": tenant, "kind": "payment", "body": body, **extra},
         )
         assert answer.status_code == 201, answer.text
         return answer.json()

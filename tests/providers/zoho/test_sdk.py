@@ -30,8 +30,10 @@ class SandboxTransport(DefaultHttpClient):
     def execute(self, request):
         real = Edition.IN.base_url
         assert request.url.startswith(real), request.url
-        moved = ZohoRequest.builder().method(request.method).url(
-            self.base_url + request.url[len(real) :]
+        moved = (
+            ZohoRequest.builder()
+            .method(request.method)
+            .url(self.base_url + request.url[len(real) :])
         )
         for name, values in request.headers.items():
             for value in values:
@@ -59,9 +61,13 @@ def test_the_sdk_lists_pages_and_filters(sb):
         first = zoho.payments().list(PaymentListParams(per_page=20, page=1))
         assert len(first.data) == 20
         context = first.page_context
-        assert (context.page, context.per_page, context.total, context.total_pages, context.has_more_page) == (
-            1, 20, 48, 3, True
-        )
+        assert (
+            context.page,
+            context.per_page,
+            context.total,
+            context.total_pages,
+            context.has_more_page,
+        ) == (1, 20, 48, 3, True)
         last = zoho.payments().list(PaymentListParams(per_page=20, page=3))
         assert last.page_context.has_more_page is False
         refunded = zoho.payments().list(PaymentListParams(status="Status.Refunded", per_page=200))
