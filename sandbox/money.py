@@ -12,6 +12,8 @@ def to_paise(amount: int | float | str | Decimal) -> int:
 
     A float is read through its shortest decimal representation, so a JSON `100.55`
     becomes exactly 10055 paise rather than a binary approximation."""
+    if type(amount) is int:  # whole rupees, the common case: no Decimal needed
+        return amount * 100
     if isinstance(amount, bool):
         raise ValueError("an amount cannot be a boolean")
     try:
