@@ -720,7 +720,7 @@ class SQLiteStore:
     def _statement(self) -> "_Transaction":
         """A block that writes with one statement: a transaction of its own at the top
         level, the caller's transaction (without a savepoint) inside one."""
-        return _Transaction(self, single=True)
+        return self.transaction(savepoint=False)
 
     def _rollback(self) -> None:
         self._conn.execute("ROLLBACK")
@@ -1330,7 +1330,7 @@ class SQLiteStore:
             pending, self._journal_buffer = self._journal_buffer, []
             keep = max(0, self._journal_keep)
             rows = []
-            for item in pending[max(0, len(pending) - keep) :] if keep else ():
+            for item in pending[len(pending) - min(keep, len(pending)) :]:
                 entry = item() if callable(item) else item
                 rows.append(
                     (
