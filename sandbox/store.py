@@ -495,12 +495,33 @@ def _expression(path: str) -> str:
 
 @lru_cache(maxsize=256)
 def _scope(provider: str, kind: str) -> str:
-    # Literals, not parameters: SQLite uses a partial index only when the query's WHERE
-    # visibly implies the index's, and a bound parameter does not.
+    # Literals, not parameters, in every statement on resources. SQLite uses a partial
+    # index only when the query's WHERE visibly implies the index's; and when a bound
+    # parameter takes part in that check, SQLite prepares the statement again on every
+    # execution (3.5 → 13.7 µs for a lookup by id with two partial indexes on the table).
     def quoted(text: str) -> str:
         return "'" + text.replace("'", "''") + "'"
 
     return f"provider={quoted(provider)} AND kind={quoted(kind)}"
+
+
+@lru_cache(maxsize=1024)
+def _select_by(provider: str, kind: str, column: str) -> str:
+    """A tenant's record of one kind by a unique column (`id` or `ref`): two parameters,
+    tenant and value."""
+    return (
+        f"SELECT {_RESOURCE_COLUMNS} FROM resources "
+        f"WHERE {_scope(provider, kind)} AND tenant=? AND {column}=?"
+    )
+
+
+@lru_cache(maxsize=256)
+def _compare_and_set(provider: str, kind: str) -> str:
+    """The versioned update: state, data, tenant, id, expected version."""
+    return (
+        "UPDATE resources SET state=?, data=?, version=version+1 "
+        f"WHERE {_scope(provider, kind)} AND tenant=? AND id=? AND version=?"
+    )
 
 
 def _operand(path: str, test: str, value: Any) -> Any:
@@ -680,7 +701,13 @@ class SQLiteStore:
         self._counters: dict[str, int] = {}  # see next_number
         target = ":memory:" if self.path is None else str(self.path)
         self._conn = sqlite3.connect(
-            target, check_same_thread=False, isolation_level=None, timeout=30.0
+            target,
+            check_same_thread=False,
+            isolation_level=None,
+            timeout=30.0,
+            # Room for a statement per (provider, kind) and shape (see _scope), so that
+            # prepared statements are reused rather than prepared again.
+            cached_statements=1024,
         )
         self._lock = threading.RLock()
         self._depth = 0
@@ -792,11 +819,7 @@ class SQLiteStore:
 
     def get(self, provider: str, tenant: str, kind: str, id: str) -> Record | None:
         """The tenant's record of that kind and id, or None (also for another tenant's id)."""
-        row = self._execute(
-            f"SELECT {_RESOURCE_COLUMNS} FROM resources "
-            "WHERE provider=? AND tenant=? AND kind=? AND id=?",
-            (provider, tenant, kind, id),
-        ).fetchone()
+        row = self._execute(_select_by(provider, kind, "id"), (tenant, id)).fetchone()
         return None if row is None else _record(row)
 
     def find(self, provider: str, id: str, kind: str | None = None) -> Record | None:
@@ -822,11 +845,7 @@ class SQLiteStore:
         for tenant, of in pairs:
             if kind is not None and of != kind:
                 continue
-            row = self._conn.execute(
-                f"SELECT {_RESOURCE_COLUMNS} FROM resources "
-                "WHERE provider=? AND tenant=? AND kind=? AND id=?",
-                (provider, tenant, of, id),
-            ).fetchone()
+            row = self._conn.execute(_select_by(provider, of, "id"), (tenant, id)).fetchone()
             if row is not None:
                 return _record(row)
         return None
@@ -843,9 +862,7 @@ class SQLiteStore:
                 if tenant not in (None, pair_tenant) or kind not in (None, pair_kind):
                     continue
                 row = self._conn.execute(
-                    f"SELECT {_RESOURCE_COLUMNS} FROM resources "
-                    "WHERE provider=? AND tenant=? AND kind=? AND id=?",
-                    (provider, pair_tenant, pair_kind, id),
+                    _select_by(provider, pair_kind, "id"), (pair_tenant, id)
                 ).fetchone()
                 if row is not None:
                     found.append(_record(row))
@@ -853,11 +870,7 @@ class SQLiteStore:
 
     def get_by_ref(self, provider: str, tenant: str, kind: str, ref: str) -> Record | None:
         """The tenant's record carrying this business reference, if any."""
-        row = self._execute(
-            f"SELECT {_RESOURCE_COLUMNS} FROM resources "
-            "WHERE provider=? AND tenant=? AND kind=? AND ref=?",
-            (provider, tenant, kind, ref),
-        ).fetchone()
+        row = self._execute(_select_by(provider, kind, "ref"), (tenant, ref)).fetchone()
         return None if row is None else _record(row)
 
     def compare_and_set(self, record: Record, state: str, data: dict[str, Any]) -> Record | None:
@@ -865,17 +878,8 @@ class SQLiteStore:
         returns the updated record, or None when another writer got there first."""
         with self._statement():
             cursor = self._execute(
-                "UPDATE resources SET state=?, data=?, version=version+1 "
-                "WHERE provider=? AND tenant=? AND kind=? AND id=? AND version=?",
-                (
-                    state,
-                    _dumps(data),
-                    record.provider,
-                    record.tenant,
-                    record.kind,
-                    record.id,
-                    record.version,
-                ),
+                _compare_and_set(record.provider, record.kind),
+                (state, _dumps(data), record.tenant, record.id, record.version),
             )
             if cursor.rowcount != 1:
                 return None
@@ -988,9 +992,9 @@ class SQLiteStore:
                 missing.append(row[id_at])
         if missing:
             rows = self._conn.execute(
-                f"SELECT {_RESOURCE_COLUMNS} FROM resources WHERE provider=? AND tenant=? "
-                f"AND kind=? AND id IN ({','.join('?' * len(missing))})",
-                [provider, tenant, kind, *missing],
+                f"SELECT {_RESOURCE_COLUMNS} FROM resources WHERE {_scope(provider, kind)} "
+                f"AND tenant=? AND id IN ({','.join('?' * len(missing))})",
+                [tenant, *missing],
             ).fetchall()
             for row in rows:
                 record = records[row[3]] = _record(row)
