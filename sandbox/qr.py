@@ -43,8 +43,13 @@ def upi_intent(
     reference `tr`, a note `tn` the payer's app shows, and the currency; values
     percent-encoded. Without an amount it is a merchant's static QR (the payer types it)."""
     fields = [("pa", payee), ("pn", name), ("am", amount), ("tr", reference), ("tn", note)]
-    parts = [f"{key}={quote(value, safe='')}" for key, value in fields if value is not None]
+    parts = [f"{key}={_quoted(value)}" for key, value in fields if value is not None]
     return "upi://pay?" + "&".join([*parts, "cu=INR"])
+
+
+@lru_cache(maxsize=1024)  # a tenant's UPI id and name, amounts and notes come again
+def _quoted(value: str) -> str:
+    return quote(value, safe="")
 
 
 def matrix(content: str) -> tuple[bytes, int]:
