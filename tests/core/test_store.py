@@ -604,3 +604,23 @@ def test_find_by_id_alone_or_within_one_kind_across_tenants():
     assert store.find("p", "same", "order").tenant == "t1"
     assert store.find("p", "same", "payout") is None
     assert store.find("p", "same").kind in ("order", "payment")
+
+
+@pytest.mark.parametrize("kind", ["it's", "x' OR kind<>'"])
+def test_a_kind_with_quotes_is_a_value_in_every_statement_not_sql(kind):
+    # Provider and kind are written into the statements as literals (see store._scope):
+    # a quote in them stays part of the name and never widens what a statement reads.
+    store = SQLiteStore()
+    store.insert(Record("p", "t1", "thing", "r1", "pending", {"n": 0}, 1, ref="ref-1"))
+    store.insert(Record("p", "t1", kind, "r1", "pending", {"n": 1}, 2, ref="ref-1"))
+    assert store.get("p", "t1", kind, "r1").data == {"n": 1}
+    assert store.get("p", "t1", kind, "r2") is None
+    assert store.get_by_ref("p", "t1", kind, "ref-1").kind == kind
+    assert store.find("p", "r1", kind).kind == kind
+    assert [r.kind for r in store.find_all("p", "r1", kind=kind)] == [kind]
+    assert store.get("p", "t1", "thing", "r1").data == {"n": 0}
+    changed = store.compare_and_set(store.get("p", "t1", kind, "r1"), "completed", {"n": 2})
+    assert changed is not None and changed.state == "completed"
+    assert store.get("p", "t1", "thing", "r1").state == "pending"
+    page = store.query("p", "t1", kind)
+    assert [(r.kind, r.data) for r in page.records] == [(kind, {"n": 2})]
