@@ -45,22 +45,36 @@ HEADERS = [
 ]
 
 
+_DARK_AS_ONE = bytes.maketrans(bytes(range(256)), b"1" * 128 + b"0" * 128)
+
+
+def _zxing_png(code: Any) -> str:
+    """zxing-cpp's symbol through the sandbox's PNG writer: its image (a byte a module, 0
+    dark) packed into rows as libzint lays them out, a bit a module, lowest first (this
+    packing is counted in zxing-cpp's figures)."""
+    image = code.to_image(scale=1, add_quiet_zones=False)
+    side = image.shape[0]
+    stride = side // 8 + 3  # room for the light modules the writer reads past the side
+    pixels = bytes(memoryview(image)).translate(_DARK_AS_ONE)
+    rows = b"".join(
+        int(pixels[start : start + side][::-1], 2).to_bytes(stride, "little")
+        for start in range(0, side * side, side)
+    )
+    return "data:image/png;base64," + base64.b64encode(qr.png(rows, side, stride)).decode()
+
+
 def zxing_best_mask(content: str) -> str:
     """zxing-cpp choosing the best of the eight masks, the same PNG writer."""
-    code = zxingcpp.create_barcode(content, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
-    image = code.to_image(scale=1, add_quiet_zones=True)
-    png = qr.png(bytes(memoryview(image)), image.shape[0])
-    return "data:image/png;base64," + base64.b64encode(png).decode()
+    return _zxing_png(zxingcpp.create_barcode(content, zxingcpp.BarcodeFormat.QRCode, ec_level="M"))
 
 
 def zxing_fixed_mask(content: str) -> str:
     """zxing-cpp with a fixed mask, as the sandbox encoded before libzint; same PNG writer."""
-    code = zxingcpp.create_barcode(
-        content, zxingcpp.BarcodeFormat.QRCode, ec_level="M", data_mask=qr.DATA_MASK
+    return _zxing_png(
+        zxingcpp.create_barcode(
+            content, zxingcpp.BarcodeFormat.QRCode, ec_level="M", data_mask=qr.DATA_MASK
+        )
     )
-    image = code.to_image(scale=1, add_quiet_zones=True)
-    png = qr.png(bytes(memoryview(image)), image.shape[0])
-    return "data:image/png;base64," + base64.b64encode(png).decode()
 
 
 def segno_encoder(mask: int | None) -> Callable[[str], str] | None:

@@ -9,10 +9,11 @@ each UPI collect request encodes its own payment, so this runs on every create.
 4 ms with a fixed mask; zxing-cpp choosing its mask 0.4 ms, with a fixed one 0.06 ms, as
 the sandbox used it before; libzint 0.03 ms; a hand-written pure-Python encoder with
 precomputed layouts about 0.1 ms). Tests read every code back with zxing-cpp's reader, an
-implementation independent of the encoder. The PNG is written here: 1 bit per pixel, four
-pixels a module, the standard quiet zone of four modules, its pixels deflated by ISA-L
-(python-isal): 7 µs a code and 606 bytes, where the standard library's zlib at its fastest
-level takes 21 µs and 686 bytes (a create served 20 µs sooner; benchmarks/README.md)."""
+implementation independent of the encoder. The PNG is written here, from libzint's rows
+of bits rather than the bitmap it can draw (drawing cost about as much as encoding): 1 bit
+per pixel, four pixels a module, the standard quiet zone of four modules, its pixels
+deflated by ISA-L (python-isal): 7 µs a code and 606 bytes, where the standard library's
+zlib at its fastest level takes 21 µs and 686 bytes (benchmarks/README.md)."""
 
 from __future__ import annotations
 
@@ -25,13 +26,13 @@ from urllib.parse import quote
 import zint
 from isal import isal_zlib
 
-SCALE = 4  # pixels per module: one module is one hex digit (four 1-bit pixels)
+SCALE = 4  # pixels a module: a module is a nibble of a 1-bit PNG row
+QUIET = 4  # light modules around the symbol, the quiet zone QR codes require
+ZINT_ROW = 144  # bytes a row of libzint's symbol (its encoded_data, 200 rows × 144)
 DATA_MASK = 0  # (row + column) % 2; fixed, see the module docstring
 ERROR_CORRECTION = 2  # level M: recovers 15% of the symbol, as most payment QR codes do
 DEFLATE_LEVEL = 1  # ISA-L's levels run 0-3; level 0 is twice as fast but 40% larger
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-# A module (0 dark, 255 light) → four 1-bit PNG pixels as a hex digit.
-_HEX = bytes(ord("0") if value < 128 else ord("f") for value in range(256))
 
 
 def upi_intent(
@@ -55,38 +56,65 @@ def _quoted(value: str) -> str:
     return quote(value, safe="")
 
 
-def matrix(content: str) -> tuple[bytes, int]:
-    """The symbol of `content` with its quiet zone, one byte a module (0 dark, 255
-    light), row by row, and its side in modules."""
+def modules(content: str) -> tuple[bytes, int]:
+    """The symbol of `content` as libzint lays it out, and its side n in modules: row r is
+    the ZINT_ROW bytes from r × ZINT_ROW, module c in bit c % 8 (lowest first) of its byte
+    c // 8, set when dark; bits past the side are clear (light)."""
     symbol = zint.Symbol()
     symbol.symbology = zint.Symbology.QRCODE
     symbol.option_1 = ERROR_CORRECTION
     symbol.option_3 = (DATA_MASK + 1) << 8  # libzint's way of naming a mask
-    symbol.output_options = zint.OutputOptions.BARCODE_QUIET_ZONES
-    symbol.scale = 0.5  # libzint draws a module two pixels wide at scale 1
     symbol.encode(content)
-    symbol.buffer()
-    image = symbol.bitmap  # rows × columns × RGB, black on white
-    return bytes(image)[::3], image.shape[0]
+    return bytes(symbol.encoded_data), symbol.width
 
 
-def _chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+def _pixels_of(part: int) -> bytes:
+    # A byte of eight modules → its output byte `part` (0-3): modules 2·part and 2·part + 1,
+    # four 1-bit pixels each (a nibble, 0 dark), the first in the high nibble.
+    def nibble(dark: int) -> int:
+        return 0x0 if dark else 0xF
+
+    return bytes(
+        nibble(byte >> 2 * part & 1) << 4 | nibble(byte >> 2 * part + 1 & 1) for byte in range(256)
+    )
 
 
-def png(modules: bytes, side: int) -> bytes:
-    """A 1-bit grayscale PNG of a square module matrix, SCALE pixels a module."""
-    digits = modules.translate(_HEX).decode("ascii")
-    pad = "f" if side % 2 else ""  # fills the last byte; pixels past the width are ignored
-    # Each module row is SCALE pixel rows: the first as it is (filter 0), the others "the
-    # same as the row above" (filter 2, all zeros), which deflate compresses at once. The
-    # scanlines are written as one hex string: `between` ends a row and starts the next.
-    same = ("02" + "00" * ((side * SCALE + 7) // 8)) * (SCALE - 1)
-    between = pad + same + "00"
-    rows = [digits[start : start + side] for start in range(0, side * side, side)]
-    scanlines = bytes.fromhex("00" + between.join(rows) + pad + same)
-    pixels = side * SCALE
-    header = struct.pack(">IIBBBBB", pixels, pixels, 1, 0, 0, 0, 0)  # 1 bit, grayscale
+_PIXELS = tuple(_pixels_of(part) for part in range(4))
+
+
+@lru_cache(maxsize=64)
+def _frame(side: int) -> tuple[bytes, tuple[int, ...], int, int]:
+    """What every PNG of a symbol of this side shares: its scanlines with every module light
+    (each module row is SCALE pixel rows: the first as it is, filter 0; the others "the
+    same as the row above", filter 2, all zeros, which deflate compresses at once); where
+    each module row's pixels start in them; how many bytes of pixels a row takes from its
+    modules (the symbol's, then the right quiet zone and the last byte's padding, all light
+    in the rows); and how many bytes of modules give that many."""
+    row_bytes = ((side + 2 * QUIET) * SCALE + 7) // 8
+    lead = QUIET * SCALE // 8  # the left quiet zone: 16 pixels, two bytes
+    group = (b"\x00" + b"\xff" * row_bytes) + (b"\x02" + bytes(row_bytes)) * (SCALE - 1)
+    starts = tuple((QUIET + row) * len(group) + 1 + lead for row in range(side))
+    span = row_bytes - lead
+    return group * (side + 2 * QUIET), starts, span, (2 * span + 7) // 8
+
+
+def png(rows: bytes, side: int, stride: int = ZINT_ROW) -> bytes:
+    """A 1-bit grayscale PNG of a square symbol laid out as `modules` gives it (a row every
+    `stride` bytes), SCALE pixels a module, in a quiet zone of QUIET modules. Built with
+    bulk byte operations: a Python loop over modules or pixels would cost more than libzint
+    spends making the symbol."""
+    frame, starts, span, width = _frame(side)
+    packed = bytearray(side * width)  # the rows side by side, `width` bytes each
+    for column in range(width):
+        packed[column::width] = rows[column : column + side * stride : stride]
+    pixels = bytearray(4 * len(packed))  # each byte of eight modules → four of pixels
+    for part, table in enumerate(_PIXELS):
+        pixels[part::4] = packed.translate(table)
+    scanlines = bytearray(frame)
+    for row, start in enumerate(starts):
+        scanlines[start : start + span] = pixels[4 * width * row : 4 * width * row + span]
+    size = (side + 2 * QUIET) * SCALE
+    header = struct.pack(">IIBBBBB", size, size, 1, 0, 0, 0, 0)  # 1 bit, grayscale
     return (
         _PNG_SIGNATURE
         + _chunk(b"IHDR", header)
@@ -95,8 +123,12 @@ def png(modules: bytes, side: int) -> bytes:
     )
 
 
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
 @lru_cache(maxsize=1024)  # a page shown again, a vendor's fixed profile QR
 def qr_data_uri(content: str) -> str:
     """A real, scannable PNG QR code of `content` as a data URI."""
-    modules, side = matrix(content)
-    return "data:image/png;base64," + base64.b64encode(png(modules, side)).decode("ascii")
+    rows, side = modules(content)
+    return "data:image/png;base64," + base64.b64encode(png(rows, side)).decode("ascii")

@@ -27,21 +27,30 @@ def test_a_code_reads_back_as_its_content_at_level_m(content):
     assert [code.ec_level for code in found] == ["M"]
 
 
-def test_a_code_is_four_pixels_a_module_with_a_quiet_zone_of_four_modules():
-    modules, side = qr.matrix("upi://pay?pa=a@b&cu=INR")
-    assert set(modules) == {0, 255} and len(modules) == side * side
-    version_side = side - 8  # 17 + 4 × version modules
-    assert (version_side - 17) % 4 == 0
-    rows = [modules[r * side : (r + 1) * side] for r in range(side)]
-    assert all(row == b"\xff" * side for row in rows[:4] + rows[-4:])
-    assert all(row[:4] == row[-4:] == b"\xff" * 4 for row in rows)
-    width, height, _, info = png.Reader(bytes=qr.png(modules, side)).asDirect()
-    assert (width, height, info["bitdepth"]) == (side * qr.SCALE, side * qr.SCALE, 1)
+@pytest.mark.parametrize("content", ["upi://pay?pa=a@b&cu=INR", "upi://pay?" + "y" * 300])
+def test_a_code_is_four_pixels_a_module_with_a_quiet_zone_of_four_modules(content):
+    rows, side = qr.modules(content)
+    assert (side - 17) % 4 == 0  # 17 + 4 × version modules
+    width, height, pixels, info = png.Reader(bytes=_png(qr.qr_data_uri(content))).read()
+    assert (width, height, info["bitdepth"]) == ((side + 8) * 4, (side + 8) * 4, 1)
+    pixels = [list(row) for row in pixels]
+    for top in range(0, height, 4):  # every module is a square of 4 × 4 equal pixels
+        for left in range(0, width, 4):
+            block = {pixels[top + y][left + x] for y in range(4) for x in range(4)}
+            assert len(block) == 1, (top, left)
+    border = [row[:16] + row[-16:] for row in pixels] + pixels[:16] + pixels[-16:]
+    assert all(all(row) for row in border)  # four light modules on every side
+    for r in range(side):  # and inside, each module is the symbol's, 0 (black) when dark
+        for c in range(side):
+            dark = rows[r * qr.ZINT_ROW + c // 8] >> c % 8 & 1
+            assert pixels[(r + 4) * 4][(c + 4) * 4] == (0 if dark else 1)
+
+
+def _png(uri: str) -> bytes:
+    return base64.b64decode(uri.removeprefix("data:image/png;base64,"))
 
 
 def _pixels(uri: str) -> memoryview:
-    width, height, rows, _ = png.Reader(
-        bytes=base64.b64decode(uri.removeprefix("data:image/png;base64,"))
-    ).asDirect()
+    width, height, rows, _ = png.Reader(bytes=_png(uri)).asDirect()
     pixels = b"".join(bytes(255 if bit else 0 for bit in row) for row in rows)
     return memoryview(pixels).cast("B", (height, width))
