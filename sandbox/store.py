@@ -23,6 +23,7 @@ EVENT_HISTORY = 20_000  # emitted events kept for inspection
 # Offsets beyond this are treated as "past the end": SQLite integers are 64-bit.
 MAX_OFFSET = 2**62
 RECORD_CACHE = 8192  # decoded records kept by `query` (see SQLiteStore._cached_page)
+COMMIT_EVERY = 128  # blocks an in-memory store commits at once (see SQLiteStore.__init__)
 T = TypeVar("T")
 
 
@@ -633,9 +634,10 @@ def _position(cursor: str, order: str, length: int) -> list[Any]:
 class _Transaction:
     """`with store.transaction():` — a class rather than a generator because a create
     enters several nested ones and generator-based context managers cost three times more.
-    The outermost block is a transaction; a nested one is a savepoint, so an error that a
-    caller catches undoes the nested block's writes and nothing else (a nested block of
-    one statement needs none: SQLite undoes a failing statement whole)."""
+    The outermost block is a transaction (in an in-memory store, a savepoint in the
+    transaction it keeps open); a nested one is a savepoint, so an error that a caller
+    catches undoes the nested block's writes and nothing else (a nested block of one
+    statement needs none: SQLite undoes a failing statement whole)."""
 
     __slots__ = ("store", "single", "inside")
 
@@ -648,7 +650,7 @@ class _Transaction:
         store = self.store
         store._lock.acquire()
         # A create nests several one-statement blocks; each savepoint costs two statements.
-        self.inside = self.single and store._depth > 0
+        self.inside = self.single and store._depth > store._open
         if self.inside:
             return
         try:
@@ -671,6 +673,8 @@ class _Transaction:
                     store._conn.execute(_ROLLBACK_TO[depth])
                     store._forget_caches()
                 store._conn.execute(_RELEASE[depth])
+                if depth == store._open:
+                    store._block_done()
                 return
             if kind is not None:
                 store._rollback()
@@ -721,6 +725,16 @@ class SQLiteStore:
             self._conn.execute("PRAGMA auto_vacuum=INCREMENTAL")
             self._conn.executescript(_SCHEMA)
             self._add_columns()
+            # An in-memory database, which only this connection reads, keeps a transaction
+            # open, and the store's transactions are savepoints in it, committed together
+            # every COMMIT_EVERY blocks: a commit of an in-memory database scans its page
+            # cache, which grows with the data (a create's commit 7 → 25 µs by 27,500
+            # payments). Nothing is lost: the database ends with the process anyway.
+            self._open = 0 if self.path is not None else 1  # transactions always open
+            self._blocks = 0
+            if self._open:
+                self._conn.execute("BEGIN IMMEDIATE")
+            self._depth = self._open
         self._journal_buffer: list[tuple] = []
         self._journal_keep = 1000
         self._records: dict[tuple[str, str, str, str], Record] = {}
@@ -748,6 +762,17 @@ class SQLiteStore:
         """A block that writes with one statement: a transaction of its own at the top
         level, the caller's transaction (without a savepoint) inside one."""
         return self.transaction(savepoint=False)
+
+    def _block_done(self) -> None:
+        self._blocks += 1
+        if self._blocks >= COMMIT_EVERY:
+            self._commit_open()
+
+    def _commit_open(self) -> None:
+        """Commits an in-memory store's open transaction and opens the next one."""
+        self._blocks = 0
+        self._conn.execute("COMMIT")
+        self._conn.execute("BEGIN IMMEDIATE")
 
     def _rollback(self) -> None:
         self._conn.execute("ROLLBACK")
@@ -998,7 +1023,7 @@ class SQLiteStore:
             ).fetchall()
             for row in rows:
                 record = records[row[3]] = _record(row)
-                if self._depth == 0:  # outside a transaction: committed
+                if self._depth == self._open:  # outside the store's blocks: committed
                     if len(cache) >= RECORD_CACHE:
                         del cache[next(iter(cache))]
                     cache[(provider, tenant, kind, record.id)] = record
@@ -1742,7 +1767,10 @@ class SQLiteStore:
             self._counters.clear()
             self._records.clear()  # ids and versions start again
         # Hand the freed pages back: an in-memory database would otherwise keep its peak.
-        self._execute("PRAGMA incremental_vacuum").fetchall()  # a page per step
+        with self._lock:
+            self._execute("PRAGMA incremental_vacuum").fetchall()  # a page per step
+            if self._open and self._depth == self._open:
+                self._commit_open()  # an in-memory database frees pages when it commits
 
     def close(self) -> None:
         """Closes the connection (after writing buffered journal entries)."""

@@ -7,6 +7,7 @@ import sqlite3
 import pytest
 
 from sandbox.store import (
+    COMMIT_EVERY,
     BadCursor,
     DuplicateRef,
     Event,
@@ -624,3 +625,29 @@ def test_a_kind_with_quotes_is_a_value_in_every_statement_not_sql(kind):
     assert store.get("p", "t1", "thing", "r1").state == "pending"
     page = store.query("p", "t1", kind)
     assert [(r.kind, r.data) for r in page.records] == [(kind, {"n": 2})]
+
+
+def test_an_in_memory_store_commits_its_blocks_together_and_undoes_a_failed_one():
+    # An in-memory store keeps a transaction open (its commits scan the page cache, which
+    # grows with the data): its blocks are savepoints, committed every COMMIT_EVERY.
+    store = SQLiteStore()
+    statements: list[str] = []
+    store._conn.set_trace_callback(statements.append)
+    for number in range(2 * COMMIT_EVERY + 5):
+        store.insert(_record(f"r{number}"))
+    with pytest.raises(RuntimeError):
+        with store.transaction():
+            store.insert(_record("undone"))
+            raise RuntimeError("boom")
+    store._conn.set_trace_callback(None)
+    assert statements.count("COMMIT") == 2
+    assert store.get("p", "t1", "thing", "undone") is None
+    assert store.query("p", "t1", "thing", limit=1).total == 2 * COMMIT_EVERY + 5
+    assert SQLiteStore(None)._conn.in_transaction  # open from the start
+
+
+def test_a_file_store_commits_every_block(tmp_path):
+    store = SQLiteStore(tmp_path / "s.db")
+    store.insert(_record())
+    assert not store._conn.in_transaction
+    assert SQLiteStore(tmp_path / "s.db").get("p", "t1", "thing", "r1") is not None
