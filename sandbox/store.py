@@ -1503,12 +1503,14 @@ class SQLiteStore:
         self, delivery: Delivery, wall_now: int, lease_ms: int, owner: str | None = None
     ) -> bool:
         """Marks a delivery as being sent by `owner`; True only for the one sender that got
-        it. The lease runs out after `lease_ms` of real time, or at once when its owner is
-        found gone (`release_leases`)."""
+        it, and only if nobody attempted it since `delivery` was read (a sender that read it
+        due while another was sending it would otherwise send it again at once, before its
+        backoff). The lease runs out after `lease_ms` of real time, or at once when its
+        owner is found gone (`release_leases`)."""
         cursor = self._execute(
             "UPDATE deliveries SET status='sending', lease_until=?, lease_owner=? WHERE id=? "
-            "AND (status='pending' OR (status='sending' AND lease_until<?))",
-            (wall_now + lease_ms, owner, delivery.id, wall_now),
+            "AND attempts=? AND (status='pending' OR (status='sending' AND lease_until<?))",
+            (wall_now + lease_ms, owner, delivery.id, delivery.attempts, wall_now),
         )
         return cursor.rowcount == 1
 

@@ -9,6 +9,8 @@ import pytest
 from sandbox.store import (
     COMMIT_EVERY,
     BadCursor,
+    Delivery,
+    DeliveryAttempt,
     DuplicateRef,
     Event,
     JournalEntry,
@@ -651,3 +653,20 @@ def test_a_file_store_commits_every_block(tmp_path):
     store.insert(_record())
     assert not store._conn.in_transaction
     assert SQLiteStore(tmp_path / "s.db").get("p", "t1", "thing", "r1") is not None
+
+
+def test_a_delivery_attempted_since_it_was_read_is_not_claimed_again():
+    # Two senders (workers sharing a database file; in one process, rounds take turns) read
+    # the same due delivery; the first attempts it, which fails and waits 30 s. The
+    # second's claim, made on what it read before, must not send it again at once.
+    store = SQLiteStore()
+    store.enqueue_delivery(Delivery("d1", "e1", "p", "t1", "r1", "ev", "http://x", "{}", {}, 0, 0))
+    (first,) = store.due_deliveries(0, 0)
+    (second,) = store.due_deliveries(0, 0)
+    assert store.claim_delivery(first, 0, 1000, "tick")
+    attempt = DeliveryAttempt("d1", 1, 0, None, "ConnectError", 1.0)
+    store.finish_attempt(first, attempt, status="pending", next_attempt_at=30_000)
+    assert not store.claim_delivery(second, 0, 1000, "deliver")
+    assert store.delivery("d1").attempts == 1
+    (due,) = store.due_deliveries(30_000, 0)
+    assert store.claim_delivery(due, 0, 1000, "deliver")  # read again once due, it is sent
