@@ -650,7 +650,7 @@ class _Transaction:
         store = self.store
         store._lock.acquire()
         # A create nests several one-statement blocks; each savepoint costs two statements.
-        self.inside = self.single and store._depth > store._open
+        self.inside = self.single and store._depth > store._base_depth
         if self.inside:
             return
         try:
@@ -673,7 +673,7 @@ class _Transaction:
                     store._conn.execute(_ROLLBACK_TO[depth])
                     store._forget_caches()
                 store._conn.execute(_RELEASE[depth])
-                if depth == store._open:
+                if depth == store._base_depth:
                     store._block_done()
                 return
             if kind is not None:
@@ -730,11 +730,12 @@ class SQLiteStore:
             # every COMMIT_EVERY blocks: a commit of an in-memory database scans its page
             # cache, which grows with the data (a create's commit 7 → 25 µs by 27,500
             # payments). Nothing is lost: the database ends with the process anyway.
-            self._open = 0 if self.path is not None else 1  # transactions always open
+            # The depth outside every block: 1 where a transaction stays open.
+            self._base_depth = 0 if self.path is not None else 1
             self._blocks = 0
-            if self._open:
+            if self._base_depth:
                 self._conn.execute("BEGIN IMMEDIATE")
-            self._depth = self._open
+            self._depth = self._base_depth
         self._journal_buffer: list[tuple] = []
         self._journal_keep = 1000
         self._records: dict[tuple[str, str, str, str], Record] = {}
@@ -1023,7 +1024,7 @@ class SQLiteStore:
             ).fetchall()
             for row in rows:
                 record = records[row[3]] = _record(row)
-                if self._depth == self._open:  # outside the store's blocks: committed
+                if self._depth == self._base_depth:  # outside the store's blocks: committed
                     if len(cache) >= RECORD_CACHE:
                         del cache[next(iter(cache))]
                     cache[(provider, tenant, kind, record.id)] = record
@@ -1771,7 +1772,7 @@ class SQLiteStore:
         # Hand the freed pages back: an in-memory database would otherwise keep its peak.
         with self._lock:
             self._execute("PRAGMA incremental_vacuum").fetchall()  # a page per step
-            if self._open and self._depth == self._open:
+            if self._base_depth and self._depth == self._base_depth:
                 self._commit_open()  # an in-memory database frees pages when it commits
 
     def close(self) -> None:
