@@ -96,11 +96,11 @@ class JSONLimitError(ValueError):
     """JSON refused by the core's decoding limits; the message says why."""
 
 
-def loads_limited(text: str, **options: Any) -> Any:
-    """`json.loads` within the core's limits: at most MAX_JSON_DEPTH levels of nesting
-    (deeper input would raise RecursionError, a 500) and no lone UTF-16 surrogate such as
-    `"\\ud800"` (SQLite cannot store it and no page could render it). JSONLimitError says
-    which limit was hit; other ValueErrors are plain syntax errors."""
+def loads_limited(text: str, decoder: json.JSONDecoder | None = None) -> Any:
+    """`json.loads` (or `decoder`'s decode) within the core's limits: at most MAX_JSON_DEPTH
+    levels of nesting (deeper input would raise RecursionError, a 500) and no lone UTF-16
+    surrogate such as `"\\ud800"` (SQLite cannot store it and no page could render it).
+    JSONLimitError says which limit was hit; other ValueErrors are plain syntax errors."""
     if text.count("[") + text.count("{") > MAX_JSON_DEPTH:  # only then can it be too deep
         depth = 0
         for token in _BRACKETS.finditer(text):
@@ -111,7 +111,12 @@ def loads_limited(text: str, **options: Any) -> Any:
                     raise JSONLimitError(f"is nested more than {MAX_JSON_DEPTH} levels deep")
             elif mark in "]}":
                 depth -= 1
-    value = json.loads(text, **options)
+    if decoder is None:
+        value = json.loads(text)
+    else:
+        if text.startswith("\ufeff"):  # as json.loads refuses it
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        value = decoder.decode(text)
     if _SURROGATE_ESCAPE.search(text):  # a pair decodes to one character; a lone one stays
         try:
             json.dumps(value, ensure_ascii=False).encode("utf-8")
@@ -120,6 +125,10 @@ def loads_limited(text: str, **options: Any) -> Any:
                 "has a lone UTF-16 surrogate escape (such as \\ud800); send text as valid Unicode"
             ) from None
     return value
+
+
+# Built once: json.loads with options builds a decoder, and its scanner, per call.
+_STRICT_JSON = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
 
 
 def _malformed(message: str) -> RequestInvalid:
@@ -136,7 +145,7 @@ def parse_json(raw: bytes, encoding: str = "utf-8") -> Any:
     if not text:
         return None
     try:
-        return loads_limited(text, parse_constant=_reject_constant, parse_float=_finite_float)
+        return loads_limited(text, _STRICT_JSON)
     except JSONLimitError as exc:
         raise _malformed(f"The request body {exc}.") from None
     except _TooLarge:

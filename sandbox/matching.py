@@ -9,8 +9,9 @@ Dotted paths reach into nested objects (`customer.email_id`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping  # not typing's alias: its isinstance is ~10× slower
 from functools import lru_cache
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 
 import re2
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import struct
+import threading
 import zlib
 from functools import lru_cache
 from urllib.parse import quote
@@ -56,16 +57,32 @@ def _quoted(value: str) -> str:
     return quote(value, safe="")
 
 
+_symbols = threading.local()
+
+
+def _symbol() -> zint.Symbol:
+    # One libzint symbol a thread, cleared between codes: a new one is a 30 kB structure
+    # allocated, zeroed and freed per code, which a busy server pays for in evicted caches.
+    symbol = getattr(_symbols, "symbol", None)
+    if symbol is None:
+        symbol = _symbols.symbol = zint.Symbol()
+        symbol.symbology = zint.Symbology.QRCODE
+        symbol.option_1 = ERROR_CORRECTION
+        symbol.option_3 = (DATA_MASK + 1) << 8  # libzint's way of naming a mask
+    else:
+        symbol.clear()  # the encoded rows (options stay)
+    return symbol
+
+
 def modules(content: str) -> tuple[bytes, int]:
     """The symbol of `content` as libzint lays it out, and its side n in modules: row r is
     the ZINT_ROW bytes from r × ZINT_ROW, module c in bit c % 8 (lowest first) of its byte
-    c // 8, set when dark; bits past the side are clear (light)."""
-    symbol = zint.Symbol()
-    symbol.symbology = zint.Symbology.QRCODE
-    symbol.option_1 = ERROR_CORRECTION
-    symbol.option_3 = (DATA_MASK + 1) << 8  # libzint's way of naming a mask
+    c // 8, set when dark; bits past the side are clear (light). Only the symbol's own n
+    rows are copied, not the 200 libzint has room for."""
+    symbol = _symbol()
     symbol.encode(content)
-    return bytes(symbol.encoded_data), symbol.width
+    side = symbol.width
+    return symbol.encoded_data[:side].tobytes(), side
 
 
 def _pixels_of(part: int) -> bytes:
