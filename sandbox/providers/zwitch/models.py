@@ -53,8 +53,10 @@ def new_collect(account_id: str, body: Mapping[str, Any], now: int) -> dict[str,
     for key in ("remitter_vpa_handle", "remark", "merchant_reference_id", "metadata"):
         if key in body:
             data[key] = body[key]
-    asked = {k: v for k, v in data.items() if k != "expires_at"}
-    data["_fingerprint"] = fingerprint(asked)
+    if data.get("merchant_reference_id") is not None:
+        # Only a reference can come again (a retry, or a reuse with other details).
+        asked = {k: v for k, v in data.items() if k != "expires_at"}
+        data["_fingerprint"] = fingerprint(asked)
     return data
 
 
