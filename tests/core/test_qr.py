@@ -54,3 +54,20 @@ def _pixels(uri: str) -> memoryview:
     width, height, rows, _ = png.Reader(bytes=_png(uri)).asDirect()
     pixels = b"".join(bytes(255 if bit else 0 for bit in row) for row in rows)
     return memoryview(pixels).cast("B", (height, width))
+
+
+def test_a_small_code_after_a_large_one_carries_nothing_of_it():
+    # The thread's libzint symbol is reused: a code must not keep the rows (or the size)
+    # of the larger one before it, which reading it back would not notice if only the
+    # quiet zone were dirty.
+    large, small = "upi://pay?" + "z" * 600, "upi://pay?pa=a@b&cu=INR"
+    qr.modules(large)
+    rows, side = qr.modules(small)
+    assert len(rows) == side * qr.ZINT_ROW
+    assert qr.modules(large)[1] > side
+    rows_again, side_again = qr.modules(small)
+    assert (rows_again, side_again) == (rows, side)
+    for r in range(side):  # every bit past the symbol's side is light
+        row = int.from_bytes(rows[r * qr.ZINT_ROW : (r + 1) * qr.ZINT_ROW], "little")
+        assert row >> side == 0, r
+    assert decode_data_uri(qr.qr_data_uri.__wrapped__(small)) == small
