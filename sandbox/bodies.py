@@ -96,8 +96,11 @@ class JSONLimitError(ValueError):
     """JSON refused by the core's decoding limits; the message says why."""
 
 
-def loads_limited(text: str, decoder: json.JSONDecoder | None = None) -> Any:
-    """`json.loads` (or `decoder`'s decode) within the core's limits: at most MAX_JSON_DEPTH
+_PLAIN_JSON = json.JSONDecoder()
+
+
+def loads_limited(text: str, decoder: json.JSONDecoder = _PLAIN_JSON) -> Any:
+    """`decoder.decode` (json.loads' own decoder by default) within the core's limits: at most MAX_JSON_DEPTH
     levels of nesting (deeper input would raise RecursionError, a 500) and no lone UTF-16
     surrogate such as `"\\ud800"` (SQLite cannot store it and no page could render it).
     JSONLimitError says which limit was hit; other ValueErrors are plain syntax errors."""
@@ -111,12 +114,9 @@ def loads_limited(text: str, decoder: json.JSONDecoder | None = None) -> Any:
                     raise JSONLimitError(f"is nested more than {MAX_JSON_DEPTH} levels deep")
             elif mark in "]}":
                 depth -= 1
-    if decoder is None:
-        value = json.loads(text)
-    else:
-        if text.startswith("\ufeff"):  # as json.loads refuses it
-            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
-        value = decoder.decode(text)
+    if text.startswith("\ufeff"):  # as json.loads refuses it
+        raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+    value = decoder.decode(text)
     if _SURROGATE_ESCAPE.search(text):  # a pair decodes to one character; a lone one stays
         try:
             json.dumps(value, ensure_ascii=False).encode("utf-8")
@@ -127,7 +127,7 @@ def loads_limited(text: str, decoder: json.JSONDecoder | None = None) -> Any:
     return value
 
 
-# Built once: json.loads with options builds a decoder, and its scanner, per call.
+# Built once, as _PLAIN_JSON: json.loads with options builds a decoder and its scanner per call.
 _STRICT_JSON = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
 
 
